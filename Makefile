@@ -1,0 +1,58 @@
+# The course's commands. `make lab` to learn, `make test` to check everything.
+# Both create .venv with the pinned packages on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+LAB_STAMP  := $(VENV)/.lab-installed
+TEST_STAMP := $(VENV)/.test-installed
+
+.PHONY: help install lab test test-fast notebooks lint bench images clean
+
+help:
+	@echo "make lab        open the course in JupyterLab (creates .venv on first use)"
+	@echo "make test       run every test: unit, property, notebooks (strict nbval), browser"
+	@echo "make test-fast  unit and property tests only"
+	@echo "make notebooks  re-execute every notebook top to bottom and store the outputs"
+	@echo "make lint       ruff on course_utils, tests, benchmarks and notebooks"
+	@echo "make bench      print the performance figures"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(LAB_STAMP): requirements.txt pyproject.toml | $(PY)
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+$(TEST_STAMP): $(LAB_STAMP) requirements-test.txt
+	$(BIN)/pip install --quiet -r requirements-test.txt
+	touch $@
+
+install: $(LAB_STAMP)
+
+lab: $(LAB_STAMP)
+	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+
+test: $(TEST_STAMP)
+	$(PY) -m pytest
+
+test-fast: $(TEST_STAMP)
+	$(PY) -m pytest tests --ignore=tests/browser
+
+notebooks: $(TEST_STAMP)
+	$(PY) tools/execute_notebooks.py
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check course_utils tests benchmarks tools notebooks
+
+bench: $(TEST_STAMP)
+	@for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+images: $(LAB_STAMP)
+	$(PY) -m course_utils.images
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache

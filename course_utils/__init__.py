@@ -1,0 +1,30 @@
+"""course_utils: the helper package of the interactive course on convolutions in PyTorch.
+
+Everything a notebook needs is importable from here, e.g.
+``from course_utils import set_seed, load_image, conv_output_size``.
+Importing the package has no side effects: it seeds nothing and changes no settings.
+"""
+
+from .exercises import check
+from .images import load_image
+from .plotting import COLORS, draw_grid, figure_to_png, new_figure, role_legend, show_images
+from .seeding import pick_device, set_seed
+from .transforms import normalize, to_tensor, transform_invert
+from .widgets import Explorer
+
+__all__ = [
+    "COLORS",
+    "Explorer",
+    "check",
+    "draw_grid",
+    "figure_to_png",
+    "load_image",
+    "new_figure",
+    "normalize",
+    "pick_device",
+    "role_legend",
+    "set_seed",
+    "show_images",
+    "to_tensor",
+    "transform_invert",
+]

@@ -1,0 +1,274 @@
+"""A small pattern for the course's interactive panels (used from 01 onwards).
+
+An :class:`Explorer` is a row of controls, a message line, a figure and a caption.
+Whenever a control moves, it calls ``adapt(controls)`` (which may shrink slider
+ranges so impossible settings cannot be reached), then ``draw(fig, **values)``,
+which draws into one reused matplotlib figure and may return a caption (the
+formula with the numbers, the equivalent PyTorch line). The figure is shown as
+a PNG in an ``ipywidgets.Image``, which is fast and does not flicker.
+
+If ``draw`` raises ``ValueError`` or ``TypeError`` (an impossible setting), the
+panel shows that sentence instead of the figure; the controls keep their values.
+Tests and benchmarks drive a panel in code with :meth:`Explorer.set` and
+:meth:`Explorer.sweep`, and read :attr:`png`, :attr:`message` and :attr:`caption`.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import ipywidgets as widgets
+from IPython.display import Image as DisplayImage
+from matplotlib.figure import Figure
+
+from .plotting import figure_to_png
+
+__all__ = ["Explorer", "int_slider", "float_slider", "dropdown", "toggle", "play"]
+
+DrawFn = Callable[..., "str | None"]
+AdaptFn = Callable[[Mapping[str, widgets.ValueWidget]], None]
+
+_STYLE = {"description_width": "initial"}
+
+
+def int_slider(description: str, value: int, min: int, max: int, step: int = 1) -> widgets.IntSlider:
+    """An integer slider in the course's style (label on the left, value on the right)."""
+    return widgets.IntSlider(
+        value=value, min=min, max=max, step=step, description=description, style=_STYLE,
+        continuous_update=True, layout=widgets.Layout(width="250px"),
+    )
+
+
+def float_slider(
+    description: str, value: float, min: float, max: float, step: float = 0.1
+) -> widgets.FloatSlider:
+    """A float slider in the course's style."""
+    return widgets.FloatSlider(
+        value=value, min=min, max=max, step=step, description=description, style=_STYLE,
+        continuous_update=True, layout=widgets.Layout(width="250px"),
+    )
+
+
+def dropdown(description: str, options: Sequence[Any], value: Any = None) -> widgets.Dropdown:
+    """A drop-down list; ``options`` may be values or ``(label, value)`` pairs."""
+    dd = widgets.Dropdown(options=options, description=description, style=_STYLE,
+                          layout=widgets.Layout(width="250px"))
+    if value is not None:
+        dd.value = value
+    return dd
+
+
+def toggle(description: str, value: bool = False) -> widgets.Checkbox:
+    """A check box."""
+    return widgets.Checkbox(value=value, description=description, indent=False,
+                            layout=widgets.Layout(width="200px"))
+
+
+def play(description: str, value: int, min: int, max: int, interval_ms: int = 700) -> widgets.Play:
+    """A Play button that steps an integer, for walking through an algorithm one step at a time."""
+    return widgets.Play(value=value, min=min, max=max, step=1, interval=interval_ms,
+                        description=description, show_repeat=False)
+
+
+def _options(control: widgets.Widget) -> list[Any]:
+    """Every value a control can take right now (used by :meth:`Explorer.sweep`)."""
+    if isinstance(control, widgets.Checkbox | widgets.ToggleButton):
+        return [False, True]
+    if isinstance(control, widgets.Dropdown | widgets.ToggleButtons | widgets.RadioButtons
+                  | widgets.SelectionSlider):
+        return [value for _, value in control._options_full]  # type: ignore[attr-defined]
+    if isinstance(control, widgets.IntSlider | widgets.BoundedIntText | widgets.Play):
+        return list(range(control.min, control.max + 1, control.step or 1))
+    if isinstance(control, widgets.FloatSlider):
+        n = int(round((control.max - control.min) / control.step))
+        return [round(control.min + i * control.step, 10) for i in range(n + 1)]
+    return [control.value]
+
+
+class Explorer(widgets.VBox):
+    """Controls, a message line, a figure and a caption, redrawn whenever a control moves.
+
+    Parameters
+    ----------
+    draw:
+        ``draw(fig, **values) -> str | None``. Draws into the (cleared) figure and
+        returns an optional caption. Raise ``ValueError``/``TypeError`` with a sentence
+        naming the argument for a setting that is impossible.
+    controls:
+        Name -> widget. The names are the keyword arguments passed to ``draw``.
+    adapt:
+        Optional ``adapt(controls)`` called before each draw; it may change slider
+        ranges (``max``/``min``) so that impossible settings cannot be reached.
+    figsize, dpi:
+        Size of the figure in inches and its resolution on screen.
+    title:
+        A line of HTML shown above the controls.
+    """
+
+    def __init__(
+        self,
+        draw: DrawFn,
+        controls: Mapping[str, widgets.ValueWidget],
+        *,
+        adapt: AdaptFn | None = None,
+        figsize: tuple[float, float] = (7.0, 3.0),
+        dpi: int = 90,
+        title: str | None = None,
+    ) -> None:
+        self.draw = draw
+        self.controls: dict[str, widgets.ValueWidget] = dict(controls)
+        self.adapt = adapt
+        self.dpi = dpi
+        self.fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
+        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.message_box = widgets.HTML(layout=widgets.Layout(display="none"))
+        self.caption_box = widgets.HTML()
+        self.png: bytes = b""
+        self.message: str = ""
+        self.caption: str = ""
+        self.unexpected: BaseException | None = None
+        self.render_ms: list[float] = []
+        self._holding = False
+        box = widgets.HBox(list(self.controls.values()),
+                           layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
+        children: list[widgets.Widget] = [box, self.message_box, self.image, self.caption_box]
+        if title:
+            children.insert(0, widgets.HTML(f"<b>{title}</b>"))
+        super().__init__(children, layout=widgets.Layout(width="100%"))
+        self.add_class("course-explorer")
+        for control in self.controls.values():
+            control.observe(self._on_change, names="value")
+        self.render()
+
+    # -- driving the panel ------------------------------------------------------------
+    @property
+    def values(self) -> dict[str, Any]:
+        """The current value of every control, by name."""
+        return {name: control.value for name, control in self.controls.items()}
+
+    @property
+    def error(self) -> bool:
+        """True when the current setting is impossible and a message is shown instead."""
+        return bool(self.message)
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        """Change several controls without redrawing in between."""
+        previous, self._holding = self._holding, True
+        try:
+            yield
+        finally:
+            self._holding = previous
+
+    def set(self, render: bool = True, **values: Any) -> Explorer:
+        """Set controls by name (in the order given), then redraw once."""
+        unknown = set(values) - set(self.controls)
+        if unknown:
+            raise ValueError(f"unknown control(s) {sorted(unknown)}; this panel has {list(self.controls)}")
+        with self.hold():
+            for name, value in values.items():
+                self.controls[name].value = value
+                if self.adapt is not None:
+                    self.adapt(self.controls)
+        if render:
+            self.render()
+        return self
+
+    def _on_change(self, change: Mapping[str, Any]) -> None:
+        if not self._holding:
+            self.render()
+
+    def render(self) -> None:
+        """Adapt the ranges, draw the figure (or the message) and update the view."""
+        start = time.perf_counter()
+        with self.hold():
+            if self.adapt is not None:
+                self.adapt(self.controls)
+        self.fig.clear()
+        self.unexpected = None
+        try:
+            caption = self.draw(self.fig, **self.values)
+        except (ValueError, TypeError) as exc:
+            self._show_message(str(exc))
+        except Exception as exc:  # noqa: BLE001 - a panel never shows a traceback
+            self.unexpected = exc
+            self._show_message(f"Something went wrong while drawing ({type(exc).__name__}: {exc}).")
+        else:
+            self.message = ""
+            self.message_box.layout.display = "none"
+            self.png = figure_to_png(self.fig, dpi=self.dpi)
+            self.image.value = self.png
+            self.image.layout.display = None
+            self.caption = caption or ""
+            self.caption_box.value = (
+                f"<pre style='margin:0;font-size:12px;line-height:1.35'>{html.escape(self.caption)}</pre>"
+                if self.caption else ""
+            )
+        self.render_ms.append((time.perf_counter() - start) * 1000.0)
+
+    def _show_message(self, text: str) -> None:
+        self.message = text
+        self.message_box.value = (
+            "<div style='color:#8a1f11;background:#fbe3e4;border:1px solid #f1a899;"
+            "padding:6px 10px;border-radius:4px;font-size:13px'>"
+            f"<b>Not possible:</b> {html.escape(text)}</div>"
+        )
+        self.message_box.layout.display = None
+        self.image.layout.display = "none"
+        self.caption = ""
+        self.caption_box.value = ""
+
+    # -- static views and testing ------------------------------------------------------
+    def snapshot(self) -> DisplayImage:
+        """The figure for the current values as a static image (prints the caption first).
+
+        Put it in the cell before the live panel, so the notebook reads well where
+        widgets do not run (GitHub, nbviewer).
+        """
+        if self.error:
+            print(f"Not possible: {self.message}")
+        elif self.caption:
+            print(self.caption)
+        return DisplayImage(data=self.png, format="png")
+
+    def sweep(
+        self, choices: Mapping[str, Sequence[Any]] | None = None, *, limit: int | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Visit every reachable setting of the controls and render each one.
+
+        Controls are varied in their order in the panel; each control's options are
+        read after the earlier ones are set, so ranges shrunk by ``adapt`` are
+        respected. ``choices`` restricts some controls to given values (values
+        outside the current range are skipped). Yields the values of each setting
+        after rendering it; the panel is put back to where it was afterwards.
+        """
+        start = self.values
+        names = list(self.controls)
+        choices = dict(choices or {})
+
+        def options(name: str) -> list[Any]:
+            reachable = _options(self.controls[name])
+            if name not in choices:
+                return reachable
+            return [v for v in choices[name] if v in reachable]
+
+        def walk(i: int) -> Iterator[dict[str, Any]]:
+            if i == len(names):
+                self.render()
+                yield self.values
+                return
+            for value in options(names[i]):
+                self.set(render=False, **{names[i]: value})
+                if self.values[names[i]] != value:
+                    continue  # clamped by adapt: not reachable with the earlier values
+                yield from walk(i + 1)
+
+        try:
+            yield from itertools.islice(walk(0), limit)
+        finally:
+            self.set(**start)

@@ -1,0 +1,81 @@
+"""Every notebook is stored clean: executed top to bottom, no errors, small, navigable."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+IDS = [p.name for p in NOTEBOOKS]
+
+
+def code_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
+
+
+def test_notebooks_exist_and_are_numbered_in_order():
+    numbers = [int(p.name[:2]) for p in NOTEBOOKS]
+    assert numbers[:2] == [0, 1], IDS
+    assert numbers == list(range(len(numbers))), f"notebook numbers must run 00, 01, ... without gaps: {IDS}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_stored_executed_top_to_bottom(path):
+    nb = nbformat.read(path, as_version=4)
+    counts = [c.execution_count for c in code_cells(nb)]
+    assert counts == list(range(1, len(counts) + 1)), f"execution counts {counts}: run `make notebooks`"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_no_errors_no_widget_state_small(path):
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    assert nb.metadata.kernelspec.name == "python3"
+    assert "widgets" not in nb.metadata, "widget state stored: re-run with `make notebooks`"
+    for cell in code_cells(nb):
+        for output in cell.outputs:
+            assert output.output_type != "error", f"stored error in cell:\n{cell.source}"
+            if output.output_type == "stream" and output.name == "stderr":
+                raise AssertionError(f"stored stderr (a warning?) in cell:\n{cell.source}\n{output.text}")
+    assert path.stat().st_size < 1_000_000, f"{path.name} is {path.stat().st_size} bytes (limit 1 MB)"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_house_style(path):
+    nb = nbformat.read(path, as_version=4)
+    first = nb.cells[0]
+    assert first.cell_type == "markdown" and first.source.startswith("# "), "first cell: a title"
+    index = NOTEBOOKS.index(path)
+    neighbours = NOTEBOOKS[max(index - 1, 0): index] + NOTEBOOKS[index + 1: index + 2]
+    for other in neighbours:
+        assert f"({other.name})" in first.source, f"first cell must link to {other.name}"
+    for target in re.findall(r"\]\(([^)#]+\.ipynb)", "".join(c.source for c in nb.cells)):
+        assert (path.parent / target).exists(), f"link to a missing notebook: {target}"
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert re.search(r"^## .*Summary", markdown, re.M), "a Summary section"
+    if index > 0:
+        assert re.search(r"^## .*Exercises", markdown, re.M), "an Exercises section"
+    for cell in code_cells(nb):
+        assert "import *" not in cell.source and "sys.path" not in cell.source, cell.source
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_interactive_cells_have_static_figure_and_ignore_marker(path):
+    """A cell that shows a live widget is marked for nbval; a panel follows a static figure."""
+    nb = nbformat.read(path, as_version=4)
+    cells = code_cells(nb)
+    for i, cell in enumerate(cells):
+        views = [o for o in cell.outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+        if not views:
+            continue
+        assert cell.source.startswith("# NBVAL_IGNORE_OUTPUT"), f"mark widget cell:\n{cell.source}"
+        if not any(o["data"].get("text/plain", "").startswith("Explorer(") for o in views):
+            continue  # a progress bar, not a panel
+        before = [o for c in cells[max(i - 2, 0): i] for o in c.outputs]
+        assert any("image/png" in o.get("data", {}) for o in before), (
+            f"the widget cell needs a static figure just before it:\n{cell.source}"
+        )

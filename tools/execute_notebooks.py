@@ -1,0 +1,56 @@
+"""Execute notebooks top to bottom and store their outputs (``make notebooks``).
+
+Usage: ``python tools/execute_notebooks.py [notebooks/03_*.ipynb ...]`` (all when
+none is given). Each notebook runs in a fresh kernel from the ``notebooks/``
+folder, so execution counts are 1..n. Widget state and timing metadata are not
+stored: they would bloat the files and change on every run.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+
+
+def execute(path: Path) -> float:
+    """Run one notebook in place; return the seconds it took."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+        cell.metadata.pop("execution", None)
+    start = time.perf_counter()
+    client = NotebookClient(
+        nb,
+        timeout=900,
+        kernel_name="python3",
+        store_widget_state=False,
+        record_timing=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    client.execute()
+    seconds = time.perf_counter() - start
+    nb.metadata.pop("widgets", None)
+    nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+    nbformat.write(nb, path)
+    return seconds
+
+
+def main(argv: list[str]) -> int:
+    paths = [Path(a).resolve() for a in argv] or sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    for path in paths:
+        seconds = execute(path)
+        print(f"{path.relative_to(ROOT)}: executed in {seconds:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
