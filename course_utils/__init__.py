@@ -5,6 +5,7 @@ Everything a notebook needs is importable from here, e.g.
 Importing the package has no side effects: it seeds nothing and changes no settings.
 """
 
+from .arithmetic import conv_output_size, conv_transpose_output_size
 from .exercises import check
 from .images import load_image
 from .plotting import COLORS, draw_grid, figure_to_png, new_figure, role_legend, show_images
@@ -12,10 +13,18 @@ from .seeding import pick_device, set_seed
 from .transforms import normalize, to_tensor, transform_invert
 from .widgets import Explorer
 
+# --- 02-04 convolution (receptive field, ...) ---
+
+# --- 05-06 transposed convolution (scatter, zero insertion, matrix, ...) ---
+
+# --- 07-08 upsampling and segmentation (bilinear kernel, FCN, ...) ---
+
 __all__ = [
     "COLORS",
     "Explorer",
     "check",
+    "conv_output_size",
+    "conv_transpose_output_size",
     "draw_grid",
     "figure_to_png",
     "load_image",
