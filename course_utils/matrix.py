@@ -1,0 +1,77 @@
+"""A convolution written as one matrix (introduced in 05_conv_as_matrix).
+
+A convolution is linear in its input, so it is a matrix ``C``: flatten the
+input into a vector ``x`` and ``C @ x`` is the flattened output. Each row of
+``C`` is one output element: the kernel's weights placed at the input positions
+that the kernel covers there, zeros everywhere else. ``C.T`` is the transposed
+convolution (and the gradient of the convolution with respect to its input).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+from ._checks import check_tuple
+from .arithmetic import conv_output_size
+
+__all__ = ["conv2d_matrix"]
+
+IntOrPair = int | Sequence[int]
+
+
+def conv2d_matrix(
+    weight: torch.Tensor,
+    input_size: IntOrPair,
+    stride: IntOrPair = 1,
+    padding: IntOrPair = 0,
+    dilation: IntOrPair = 1,
+) -> torch.Tensor:
+    """The matrix ``C`` with ``C @ x.flatten() == F.conv2d(x, weight, ...).flatten()`` (05).
+
+    ``weight`` is ``(kH, kW)`` (one channel in, one out), or PyTorch's Conv2d layout
+    ``(out_channels, in_channels, kH, kW)``. ``input_size`` is ``H`` or ``(H, W)``.
+    ``C`` has shape ``(out_channels * Ho * Wo, in_channels * H * W)``: rows in the
+    order of the flattened output ``(C_out, Ho, Wo)``, columns in the order of the
+    flattened input ``(C_in, H, W)``. Zero padding adds no columns: a kernel tap
+    that falls on padding reads a zero, so it simply has no entry. Groups are not
+    covered (a grouped convolution is block-diagonal: one block per group).
+
+    >>> conv2d_matrix(torch.ones(3, 3), 4).shape
+    torch.Size([4, 16])
+    """
+    if not isinstance(weight, torch.Tensor):
+        raise TypeError(f"weight must be a torch.Tensor, got {type(weight).__name__}")
+    if weight.dim() == 2:
+        w4 = weight[None, None]
+    elif weight.dim() == 4:
+        w4 = weight
+    else:
+        raise ValueError(
+            f"weight must be (kH, kW) or (out_channels, in_channels, kH, kW), got shape {tuple(weight.shape)}"
+        )
+    if w4.numel() == 0:
+        raise ValueError(f"weight must not be empty, got shape {tuple(weight.shape)}")
+    size = check_tuple("input_size", input_size, 2, minimum=1)
+    stride_t = check_tuple("stride", stride, 2, minimum=1)
+    padding_t = check_tuple("padding", padding, 2, minimum=0)
+    dilation_t = check_tuple("dilation", dilation, 2, minimum=1)
+    c_out, c_in, kh, kw = w4.shape
+    ho, wo = conv_output_size(size, (kh, kw), stride_t, padding_t, dilation_t)  # type: ignore[misc]
+    (h, w), (sh, sw), (ph, pw), (dh, dw) = size, stride_t, padding_t, dilation_t
+
+    C = w4.new_zeros(c_out, ho, wo, c_in, h, w)
+    oy = torch.arange(ho)[:, None]  # output row of every matrix row
+    ox = torch.arange(wo)[None, :]
+    for ky in range(kh):
+        for kx in range(kw):
+            # the input pixel that kernel tap (ky, kx) reads for output (oy, ox)
+            iy = (oy * sh - ph + ky * dh).expand(ho, wo)
+            ix = (ox * sw - pw + kx * dw).expand(ho, wo)
+            inside = (iy >= 0) & (iy < h) & (ix >= 0) & (ix < w)  # outside = a padding zero
+            rows_y, rows_x = torch.nonzero(inside, as_tuple=True)
+            for o in range(c_out):
+                for c in range(c_in):
+                    C[o, rows_y, rows_x, c, iy[inside], ix[inside]] = w4[o, c, ky, kx]
+    return C.reshape(c_out * ho * wo, c_in * h * w)
