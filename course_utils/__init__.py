@@ -14,12 +14,47 @@ from .transforms import normalize, to_tensor, transform_invert
 from .widgets import Explorer
 
 # --- 02-04 convolution (receptive field, ...) ---
+# isort: split
+from .arithmetic import receptive_field
+from .conv_diagrams import (
+    PADDING_MODES,
+    conv2d_explorer,
+    conv2d_line,
+    conv_dimensions_figure,
+    group_connections,
+    groups_figure,
+    multichannel_figure,
+    padding_modes_figure,
+)
+from .dilation import (
+    coverage_figure,
+    coverage_map,
+    dilated_kernel_figure,
+    dilation_explorer,
+    measure_receptive_field,
+)
 
 # --- 05-06 transposed convolution (scatter, zero insertion, matrix, ...) ---
 
 # --- 07-08 upsampling and segmentation (bilinear kernel, FCN, ...) ---
 
 __all__ = [
+    # 02-04 convolution
+    "PADDING_MODES",
+    "conv2d_explorer",
+    "conv2d_line",
+    "conv_dimensions_figure",
+    "group_connections",
+    "groups_figure",
+    "multichannel_figure",
+    "padding_modes_figure",
+    "coverage_figure",
+    "coverage_map",
+    "dilated_kernel_figure",
+    "dilation_explorer",
+    "measure_receptive_field",
+    "receptive_field",
+    # shared
     "COLORS",
     "Explorer",
     "check",

@@ -1,4 +1,5 @@
-"""Convolution arithmetic: output sizes (03_conv2d_parameters, 06_transposed_conv_step_by_step).
+"""Convolution arithmetic: output sizes (03_conv2d_parameters, 06_transposed_conv_step_by_step)
+and the receptive field of a stack of layers (04_dilated_convolution).
 
 Both functions take ints for one axis, or tuples (one entry per spatial axis)
 and then return a tuple. They check the arguments the way PyTorch does, and
@@ -9,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from torch import nn
+
 from ._checks import check_int
 
-__all__ = ["conv_output_size", "conv_transpose_output_size"]
+__all__ = ["conv_output_size", "conv_transpose_output_size", "receptive_field"]
 
 IntOrTuple = int | Sequence[int]
 
@@ -19,7 +22,7 @@ IntOrTuple = int | Sequence[int]
 def _broadcast(**args: object) -> tuple[int | None, dict[str, object]]:
     """Find the number of axes (None when every argument is a plain int)."""
     ndim = None
-    for name, value in args.items():
+    for _name, value in args.items():
         if isinstance(value, Sequence) and not isinstance(value, str):
             if ndim is None:
                 ndim = len(value)
@@ -150,3 +153,128 @@ def conv_transpose_output_size(
         for i in axes
     ]
     return out[0] if ndim is None else tuple(out)
+
+
+# --- receptive field (04_dilated_convolution) ------------------------------------------------
+
+# Layers that act on each pixel alone: they do not widen the receptive field.
+_POINTWISE = (
+    nn.ReLU, nn.LeakyReLU, nn.PReLU, nn.ReLU6, nn.ELU, nn.GELU, nn.SiLU, nn.Sigmoid, nn.Tanh,
+    nn.Identity, nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d,
+    nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.InstanceNorm1d, nn.InstanceNorm2d,
+    nn.InstanceNorm3d,
+)
+_CONV = (nn.Conv1d, nn.Conv2d, nn.Conv3d)
+_MAXPOOL = (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d)
+_AVGPOOL = (nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)
+
+
+def _flatten_layers(layers: object, name: str = "layers") -> list[tuple[str, object]]:
+    """Expand nn.Sequential (also nested) into (name, layer) pairs; drop pointwise layers."""
+    if isinstance(layers, nn.Sequential):
+        out: list[tuple[str, object]] = []
+        for i, layer in enumerate(layers):
+            out.extend(_flatten_layers(layer, f"{name}[{i}]"))
+        return out
+    if isinstance(layers, nn.Module):
+        return [] if isinstance(layers, _POINTWISE) else [(name, layers)]
+    raise TypeError(f"{name} must be a layer, got {type(layers).__name__}")
+
+
+def _layer_spec(name: str, layer: object) -> tuple[object, object, object]:
+    """(kernel_size, stride, dilation) of one layer, as ints or tuples."""
+    if isinstance(layer, _CONV):
+        return layer.kernel_size, layer.stride, layer.dilation
+    if isinstance(layer, _MAXPOOL):
+        return layer.kernel_size, layer.stride, layer.dilation
+    if isinstance(layer, _AVGPOOL):
+        return layer.kernel_size, layer.stride, 1
+    if isinstance(layer, (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)):
+        raise TypeError(
+            f"{name} is a {type(layer).__name__}: a transposed convolution upsamples, so 'pixels of "
+            "the input seen by one output unit' is not one window; receptive_field takes Conv, "
+            "MaxPool and AvgPool layers"
+        )
+    if isinstance(layer, nn.Module):
+        raise TypeError(
+            f"{name} is a {type(layer).__name__}; receptive_field understands nn.Conv1d/2d/3d, "
+            "nn.MaxPool1d/2d/3d, nn.AvgPool1d/2d/3d, nn.Sequential, pointwise layers (ReLU, "
+            "BatchNorm, Dropout, ...) and (kernel_size, stride, dilation) tuples"
+        )
+    if isinstance(layer, Sequence) and not isinstance(layer, str):
+        if len(layer) not in (1, 2, 3):
+            raise ValueError(
+                f"{name} must be (kernel_size,), (kernel_size, stride) or "
+                f"(kernel_size, stride, dilation), got {tuple(layer)!r}"
+            )
+        kernel, stride, dilation = (*layer, 1, 1)[:3]
+        return kernel, stride, dilation
+    raise TypeError(
+        f"{name} must be a Conv/MaxPool/AvgPool module or a (kernel_size, stride, dilation) "
+        f"tuple, got {layer!r} ({type(layer).__name__})"
+    )
+
+
+def receptive_field(layers: object) -> int | tuple[int, ...]:
+    """Receptive field (感受野) of one output unit of a stack of layers, in input pixels.
+
+    ``layers`` is an ``nn.Sequential``, one layer, or a list of layers; a layer is an
+    ``nn.Conv1d/2d/3d``, ``nn.MaxPool1d/2d/3d`` or ``nn.AvgPool1d/2d/3d`` module, or a
+    ``(kernel_size, stride, dilation)`` tuple (stride and dilation may be left out; each
+    entry an int or a per-axis tuple). Pointwise layers (ReLU, BatchNorm, Dropout, ...)
+    are skipped. Going from the input to the output, with ``r = 1`` and jump ``j = 1``::
+
+        r += d * (k - 1) * j      # the layer's effective kernel, in input pixels
+        j *= s                    # distance in input pixels between neighbouring units
+
+    Padding does not change the size of the field (it only moves it). Returns an int
+    when every entry is an int, else a tuple with one entry per axis. Introduced in
+    04_dilated_convolution.
+
+    >>> receptive_field([(3, 1, 1), (3, 1, 2), (3, 1, 5)])
+    17
+    >>> receptive_field(nn.Sequential(nn.Conv2d(1, 1, 3), nn.MaxPool2d(2), nn.Conv2d(1, 1, 3)))
+    (8, 8)
+    """
+    if isinstance(layers, (nn.Module, str)) or not isinstance(layers, Sequence):
+        if not isinstance(layers, nn.Module):
+            raise TypeError(
+                "layers must be an nn.Sequential, one layer, or a list of layers / "
+                f"(kernel_size, stride, dilation) tuples, got {type(layers).__name__}"
+            )
+        items = _flatten_layers(layers)
+    else:
+        items = []
+        for i, layer in enumerate(layers):
+            items.extend(_flatten_layers(layer, f"layers[{i}]") if isinstance(layer, nn.Module)
+                         else [(f"layers[{i}]", layer)])
+    if not items:
+        raise ValueError("layers must contain at least one Conv, MaxPool or AvgPool layer")
+    specs = [(name, *_layer_spec(name, layer)) for name, layer in items]
+    ndim = None
+    for name, *values in specs:
+        for value in values:
+            if isinstance(value, Sequence) and not isinstance(value, str):
+                if ndim is None:
+                    ndim = len(value)
+                elif len(value) != ndim:
+                    raise ValueError(
+                        f"{name} has {len(value)} axes but an earlier layer has {ndim}; "
+                        "all layers must have the same number of spatial axes"
+                    )
+    axes = 1 if ndim is None else ndim
+    field, jump = [1] * axes, [1] * axes
+    for name, kernel, stride, dilation in specs:
+        k = _per_axis(f"{name} kernel_size", kernel, axes)
+        s = _per_axis(f"{name} stride", stride, axes)
+        d = _per_axis(f"{name} dilation", dilation, axes)
+        for a in range(axes):
+            field[a] += d[a] * (k[a] - 1) * jump[a]
+            jump[a] *= s[a]
+    return field[0] if ndim is None else tuple(field)
+
+
+def _per_axis(name: str, value: object, axes: int) -> tuple[int, ...]:
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return tuple(check_int(f"{name}[{i}]", v, minimum=1) for i, v in enumerate(value))
+    return (check_int(name, value, minimum=1),) * axes
