@@ -1,0 +1,1 @@
+"""Browser tests: JupyterLab in a real Chromium drives every notebook panel."""

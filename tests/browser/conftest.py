@@ -1,0 +1,93 @@
+"""Fixtures of the browser tests: one JupyterLab server and one Chromium for the whole run.
+
+Both are started only when a browser test runs, and stopped at the end. The
+notebooks are checked byte for byte afterwards: the tests never write them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import statistics
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from .lab import CHROMIUM_ARGS, NOTEBOOKS, REPO, chromium_path, start_lab
+
+RESULTS_KEY = pytest.StashKey[list]()
+ARTIFACTS = REPO / "tests" / "browser" / "artifacts"
+
+
+def _fingerprints() -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(NOTEBOOKS.glob("*.ipynb"))}
+
+
+@pytest.fixture(scope="session")
+def lab_server():
+    """``jupyter lab --no-browser`` serving the repository; the notebooks stay unchanged."""
+    before = _fingerprints()
+    with tempfile.TemporaryDirectory(prefix="course-lab-") as tmp:
+        server = start_lab(Path(tmp))
+        try:
+            yield server
+        finally:
+            server.stop()
+    after = _fingerprints()
+    changed = sorted(name for name in before if after.get(name) != before[name])
+    assert not changed, f"the browser tests changed stored notebooks: {changed}"
+    leftovers = sorted(str(p) for p in NOTEBOOKS.glob("**/.ipynb_checkpoints"))
+    assert not leftovers, f"the lab wrote checkpoints into notebooks/: {leftovers}"
+
+
+@pytest.fixture(scope="session")
+def browser_context():
+    """A fresh Chromium profile driven by Playwright."""
+    executable = chromium_path()
+    if executable is None:  # the tests are skipped before this; kept for direct use
+        pytest.skip("Chromium not found: install it with `apt-get install chromium`")
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory(prefix="course-chromium-") as profile, sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            profile,
+            executable_path=executable,
+            args=CHROMIUM_ARGS,
+            headless=True,
+            viewport={"width": 1280, "height": 1000},
+            device_scale_factor=1,
+        )
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+@pytest.fixture(scope="session")
+def latency_results(request) -> list:
+    """Rows of ``(notebook, panel, control, kind, [ms, ...])`` collected by the tests."""
+    return request.config.stash.setdefault(RESULTS_KEY, [])
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    rows = config.stash.get(RESULTS_KEY, [])
+    if not rows:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("widget redraw in JupyterLab (control moved -> new image shown)")
+    write(f"{'notebook':34} {'panel':>5}  {'control':24} {'kind':9} {'median ms':>9} {'max ms':>7} {'n':>3}")
+    medians = []
+    for notebook, panel, control, kind, times in rows:
+        if not times:
+            write(f"{notebook:34} {panel:>5}  {control[:24]:24} {kind:9} {'-':>9} {'-':>7} {0:>3}")
+            continue
+        median = statistics.median(times)
+        medians.append(median)
+        write(f"{notebook:34} {panel:>5}  {control[:24]:24} {kind:9} {median:9.0f} {max(times):7.0f} "
+              f"{len(times):>3}")
+    if medians:
+        write(f"browser redraw: median of medians {statistics.median(medians):.0f} ms, "
+              f"worst median {max(medians):.0f} ms over {len(medians)} controls (goal <= 250 ms)")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "latency.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")

@@ -1,0 +1,416 @@
+"""Every notebook with widgets, run in JupyterLab in a real Chromium, with every control moved.
+
+For each notebook whose stored outputs show a widget: open it, run all cells,
+wait for the kernel, then in each course panel (``.course-explorer``) move every
+slider with the arrow keys (and back), press every Play button, pick another
+option in each drop-down, tick each check box. Each change must show a new image
+(or a "Not possible" sentence, never "Something went wrong"), no cell may show an
+error or stderr, and the browser console must stay free of errors. The time from
+the key press to the new image being decoded is recorded and summarised at the
+end of the run (goal: a median of at most 250 ms).
+
+``UPDATE_SCREENSHOTS=1`` also saves each panel, at its default setting, to
+``images/screenshots/<notebook>_<n>.png`` (for the README).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from .lab import REPO, ROOT, SKIP_REASON, chromium_path, notebooks_with_widgets
+
+NOTEBOOKS = notebooks_with_widgets()
+SCREENSHOTS = REPO / "images" / "screenshots"
+KERNEL_TIMEOUT_MS = 180_000  # first kernel start on a busy 2-core machine (torch import)
+RUN_ALL_TIMEOUT_MS = 900_000  # a notebook that trains a small network
+CHANGE_TIMEOUT_MS = 20_000  # one redraw, very generous
+STEPS = 2  # slider steps away from the default (and back again)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(chromium_path() is None, reason=SKIP_REASON),
+]
+
+# Console lines that are not the course's doing: a stored notebook keeps widget views but
+# (on purpose) no widget state, so until it is run they cannot be shown.
+BENIGN_CONSOLE = re.compile(r"Could not find model|model not found|Failed to load resource.*(favicon|404)", re.I)
+
+_OPEN_JS = """
+async (path) => {
+  const app = window.jupyterapp;
+  await app.started; await app.restored;
+  let nb = null;
+  for (const w of app.shell.widgets('main')) { if (w.context && w.context.path === path) nb = w; }
+  if (!nb) nb = await app.commands.execute('docmanager:open', {path});
+  app.shell.activateById(nb.id);
+  app.shell.collapseLeft(); app.shell.collapseRight();
+  await nb.context.ready;
+  await nb.sessionContext.ready;
+  window.__nb = nb;
+  window.__kernelLog = [];
+  const hook = (kernel) => {
+    if (!kernel || kernel.__courseHooked) return;
+    kernel.__courseHooked = true;
+    kernel.iopubMessage.connect((_, msg) => {
+      const type = msg.header.msg_type, c = msg.content;
+      if (type === 'error') window.__kernelLog.push(`error: ${c.ename}: ${c.evalue}`);
+      if (type === 'stream' && c.name === 'stderr') window.__kernelLog.push(`stderr: ${c.text}`);
+    });
+  };
+  hook(nb.sessionContext.session && nb.sessionContext.session.kernel);
+  nb.sessionContext.kernelChanged.connect((_, change) => hook(change.newValue));
+  return true;
+}
+"""
+
+_KERNEL_IDLE_JS = """
+() => { const s = window.__nb && window.__nb.sessionContext.session;
+        return !!(s && s.kernel && s.kernel.status === 'idle' && s.kernel.connectionStatus === 'connected'); }
+"""
+
+_RUN_ALL_JS = """
+() => {
+  window.__runAll = undefined;
+  window.__kernelLog = [];  // before the run, the stored widget views ask for models that do not exist yet
+  window.jupyterapp.commands.execute('notebook:run-all-cells')
+    .then(ok => { window.__runAll = ok === false ? 'failed' : 'ok'; },
+          err => { window.__runAll = 'error: ' + err; });
+}
+"""
+
+_CELL_PROBLEMS_JS = """
+() => {
+  const problems = [];
+  for (const cell of window.__nb.content.model.cells) {
+    if (cell.type !== 'code') continue;
+    const source = cell.sharedModel.getSource();
+    const head = source.split('\\n').slice(0, 2).join(' | ');
+    if (source.trim() && cell.executionCount === null) problems.push(`not run: ${head}`);
+    for (const out of cell.outputs.toJSON()) {
+      if (out.output_type === 'error') problems.push(`error in [${head}]: ${out.ename}: ${out.evalue}`);
+      if (out.output_type === 'stream' && out.name === 'stderr') problems.push(`stderr in [${head}]: ${out.text}`);
+    }
+  }
+  return problems;
+}
+"""
+
+_CONTROLS_JS = r"""
+(index) => {
+  const panel = document.querySelectorAll('.course-explorer')[index];
+  const label = (el) => {
+    for (const l of el.querySelectorAll('.widget-label, .widget-label-basic')) {
+      const text = (l.innerText || '').replace(/[\u200b\s]+/g, ' ').trim();
+      if (text) return text;
+    }
+    return '';
+  };
+  const found = [];
+  const kinds = [['slider', '.widget-slider'], ['play', '.widget-play'], ['dropdown', '.widget-dropdown'],
+                 ['checkbox', '.widget-checkbox'], ['toggle', '.widget-toggle-buttons']];
+  for (const [kind, selector] of kinds) {
+    panel.querySelectorAll(selector).forEach((el, i) => {
+      const disabled = !!el.querySelector('[disabled]') || el.classList.contains('mod-disabled');
+      found.push({kind, nth: i, label: label(el) || `${kind} ${i + 1}`,
+                  disabled, top: el.getBoundingClientRect().top, left: el.getBoundingClientRect().left});
+    });
+  }
+  found.sort((a, b) => (a.top - b.top) || (a.left - b.left));
+  return found;
+}
+"""
+
+# Arm a probe on one panel: the next key/pointer/change event starts the clock; the clock
+# stops when a new image is shown and decoded, or a message appears, or the caption changes.
+_ARM_JS = """
+(index) => {
+  const panel = document.querySelectorAll('.course-explorer')[index];
+  const img = panel.querySelector('img');
+  const visible = (el) => !!el && el.offsetParent !== null;
+  const messageOf = () => {
+    for (const el of panel.querySelectorAll('.widget-html')) {
+      const text = el.innerText || '';
+      if (visible(el) && /Not possible|Something went wrong|Traceback/.test(text)) return text.trim();
+    }
+    return '';
+  };
+  const captionOf = () => { const all = panel.querySelectorAll('.widget-html');
+                            return all.length ? all[all.length - 1].innerText : ''; };
+  const probe = {t0: null, t1: null, result: null, message: '', src0: img && img.getAttribute('src'),
+                 shown0: visible(img), message0: messageOf(), caption0: captionOf()};
+  if (window.__probe && window.__probe.stop) window.__probe.stop();
+  window.__probe = probe;
+  const start = () => { if (probe.t0 === null) probe.t0 = performance.now(); };
+  const events = ['keydown', 'pointerdown', 'mousedown', 'input', 'change'];
+  for (const e of events) document.addEventListener(e, start, true);
+  let captionTimer = null;
+  const check = () => {
+    if (probe.result) return;
+    const src = img && img.getAttribute('src');
+    if (visible(img) && src && (src !== probe.src0 || !probe.shown0)) {
+      const finish = () => { if (!probe.result) { probe.t1 = performance.now(); probe.result = 'image'; } };
+      img.decode().then(finish, finish);
+      return;
+    }
+    const message = messageOf();
+    if (message && message !== probe.message0) {
+      probe.t1 = performance.now(); probe.result = 'message'; probe.message = message; return;
+    }
+    if (captionOf() !== probe.caption0 && captionTimer === null) {
+      // the caption changed: give the image a moment to follow before calling it caption-only
+      captionTimer = setTimeout(() => { if (!probe.result) { probe.t1 = performance.now();
+                                                             probe.result = 'caption'; } }, 3000);
+    }
+  };
+  const observer = new MutationObserver(check);
+  observer.observe(panel, {attributes: true, childList: true, subtree: true, characterData: true});
+  probe.stop = () => { observer.disconnect(); for (const e of events) document.removeEventListener(e, start, true); };
+  return true;
+}
+"""
+
+_PROBE_DONE_JS = "() => window.__probe && window.__probe.result !== null"
+_PROBE_JS = """
+() => { const p = window.__probe; p.stop();
+        return {result: p.result, ms: p.t0 === null ? null : p.t1 - p.t0, message: p.message}; }
+"""
+
+
+class PanelDriver:
+    """Moves one panel's controls and records what happened."""
+
+    def __init__(self, page, index: int, name: str):
+        self.page, self.index, self.name = page, index, name
+        self.panel = page.locator(".course-explorer").nth(index)
+        self.failures: list[str] = []
+        self.notes: list[str] = []
+
+    def act(self, label: str, action) -> dict | None:
+        """Run ``action`` with the probe armed; return the outcome, or None when nothing changed."""
+        self.page.evaluate(_ARM_JS, self.index)
+        changed = action()
+        if changed is False:  # the control did not move (end of its range)
+            self.page.evaluate("() => window.__probe.stop()")
+            return None
+        try:
+            self.page.wait_for_function(_PROBE_DONE_JS, timeout=CHANGE_TIMEOUT_MS, polling=20)
+        except Exception:  # noqa: BLE001 - reported below, the run goes on
+            self.page.evaluate("() => window.__probe.stop()")
+            self.failures.append(f"{self.name} / {label}: nothing changed in the panel within "
+                                 f"{CHANGE_TIMEOUT_MS / 1000:.0f} s")
+            return {"result": "timeout", "ms": None, "message": ""}
+        outcome = self.page.evaluate(_PROBE_JS)
+        if outcome["result"] == "message":
+            text = outcome["message"]
+            if not text.startswith("Not possible"):
+                self.failures.append(f"{self.name} / {label}: {text}")
+            else:
+                self.notes.append(f"{self.name} / {label}: {text}")
+        elif outcome["result"] == "caption":
+            self.notes.append(f"{self.name} / {label}: the caption changed but the image did not")
+        return outcome
+
+    # -- one function per kind of control; each returns the redraw times in ms ------------
+    def slider(self, nth: int, label: str) -> list[float]:
+        slider = self.panel.locator(".widget-slider").nth(nth)
+        handle = slider.locator(".noUi-handle").first
+        readout = slider.locator(".widget-readout").first
+
+        def press(key: str):
+            def action():
+                before = readout.inner_text()
+                handle.press(key)
+                return readout.inner_text() != before
+            return action
+
+        times: list[float] = []
+        handle.scroll_into_view_if_needed()
+        handle.focus()
+        for forward, back in (("ArrowRight", "ArrowLeft"), ("ArrowLeft", "ArrowRight")):
+            moved = 0
+            shown_image = False
+            for _ in range(STEPS):
+                outcome = self.act(f"{label} {forward}", press(forward))
+                if outcome is None:
+                    break
+                moved += 1
+                if outcome["result"] == "image":
+                    shown_image = True
+                    times.append(outcome["ms"])
+                elif outcome["result"] != "caption":
+                    break
+            for _ in range(moved):
+                outcome = self.act(f"{label} {back}", press(back))
+                if outcome and outcome["result"] == "image":
+                    times.append(outcome["ms"])
+            if shown_image:
+                break
+        if not times:
+            if self.panel.locator(".widget-slider").nth(nth).locator("[disabled]").count():
+                self.notes.append(f"{self.name} / {label}: disabled")
+            else:
+                self.failures.append(f"{self.name} / {label}: no key press showed a new image")
+        return times
+
+    def play(self, nth: int, label: str) -> list[float]:
+        widget = self.panel.locator(".widget-play").nth(nth)
+        widget.scroll_into_view_if_needed()
+        play_button = widget.locator("button:has(.fa-play)").first
+        outcome = self.act(f"{label} Play", lambda: play_button.click())
+        widget.locator("button:has(.fa-pause)").first.click()
+        # Stop puts the value back to its minimum (a redraw when it moved).
+        self.act(f"{label} Stop", lambda: widget.locator("button:has(.fa-stop)").first.click())
+        if outcome and outcome["result"] == "image":
+            return [outcome["ms"]]
+        self.failures.append(f"{self.name} / {label}: Play did not show a new image")
+        return []
+
+    def dropdown(self, nth: int, label: str) -> list[float]:
+        select = self.panel.locator(".widget-dropdown select").nth(nth)
+        select.scroll_into_view_if_needed()
+        options = select.locator("option")
+        count = options.count()
+        if count < 2:
+            return []
+        original = select.evaluate("s => s.selectedIndex")
+        times = []
+        for index in [i for i in range(count) if i != original] + [original]:
+            outcome = self.act(f"{label} = {options.nth(index).inner_text()}",
+                               lambda index=index: select.select_option(index=index))
+            if outcome and outcome["result"] == "image":
+                times.append(outcome["ms"])
+        if not times:
+            self.failures.append(f"{self.name} / {label}: no option showed a new image")
+        return times
+
+    def checkbox(self, nth: int, label: str) -> list[float]:
+        box = self.panel.locator(".widget-checkbox input").nth(nth)
+        box.scroll_into_view_if_needed()
+        times = []
+        for _ in range(2):
+            outcome = self.act(f"{label} toggled", lambda: box.click())
+            if outcome and outcome["result"] == "image":
+                times.append(outcome["ms"])
+        if not times:
+            self.failures.append(f"{self.name} / {label}: ticking the box showed no new image")
+        return times
+
+    def toggle(self, nth: int, label: str) -> list[float]:
+        buttons = self.panel.locator(".widget-toggle-buttons").nth(nth).locator("button")
+        count = buttons.count()
+        active = [i for i in range(count) if "mod-active" in (buttons.nth(i).get_attribute("class") or "")]
+        original = active[0] if active else 0
+        times = []
+        for index in [i for i in range(count) if i != original] + [original]:
+            outcome = self.act(f"{label} button {index + 1}", lambda index=index: buttons.nth(index).click())
+            if outcome and outcome["result"] == "image":
+                times.append(outcome["ms"])
+        if count > 1 and not times:
+            self.failures.append(f"{self.name} / {label}: no button showed a new image")
+        return times
+
+
+def _expected_panels(path: Path) -> int:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    count = 0
+    for cell in nb["cells"]:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "application/vnd.jupyter.widget-view+json" in data and "".join(
+                    data.get("text/plain", "")).startswith("Explorer("):
+                count += 1
+    return count
+
+
+def _save_screenshot(locator, target: Path) -> None:
+    from PIL import Image
+
+    png = locator.screenshot(animations="disabled", caret="hide")
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    if image.width > 1000:
+        image = image.resize((1000, round(image.height * 1000 / image.width)), Image.Resampling.LANCZOS)
+    image = image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    image.save(target, optimize=True)
+
+
+@pytest.mark.skipif(not NOTEBOOKS, reason="no notebook in notebooks/ shows a widget yet")
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_every_widget_redraws_in_jupyterlab(notebook: Path, lab_server, browser_context, latency_results):
+    started = time.perf_counter()
+    page = browser_context.new_page()
+    console: list[tuple[str, str]] = []
+    phase = {"now": "open"}
+    page.on("console", lambda msg: console.append((phase["now"], msg.text)) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: console.append((phase["now"], f"page error: {exc}")))
+    relative = notebook.resolve().relative_to(ROOT).as_posix()
+    try:
+        page.goto(lab_server.lab_url(notebook, workspace=f"t{int(time.time() * 1000)}"),
+                  wait_until="domcontentloaded", timeout=120_000)
+        page.wait_for_function("() => window.jupyterapp !== undefined", timeout=120_000)
+        page.evaluate(_OPEN_JS, relative)
+        page.wait_for_function(_KERNEL_IDLE_JS, timeout=KERNEL_TIMEOUT_MS, polling=250)
+
+        phase["now"] = "run"
+        page.evaluate(_RUN_ALL_JS)
+        page.wait_for_function("() => window.__runAll !== undefined", timeout=RUN_ALL_TIMEOUT_MS, polling=500)
+        run_all = page.evaluate("() => window.__runAll")
+        page.wait_for_function(_KERNEL_IDLE_JS, timeout=KERNEL_TIMEOUT_MS, polling=250)
+        problems = page.evaluate(_CELL_PROBLEMS_JS)
+        assert run_all == "ok" and not problems, f"running all cells: {run_all}\n" + "\n".join(problems)
+        run_seconds = time.perf_counter() - started
+
+        expected = _expected_panels(notebook)
+        panels = page.locator(".course-explorer")
+        if expected:
+            page.wait_for_function(
+                f"() => [...document.querySelectorAll('.course-explorer')].filter("
+                f"p => p.querySelector('img') && p.querySelector('img').getAttribute('src')).length >= {expected}",
+                timeout=60_000)
+        count = panels.count()
+        assert count >= expected, f"{count} panels shown, the stored notebook has {expected}"
+
+        phase["now"] = "interact"
+        failures: list[str] = []
+        notes: list[str] = []
+        for index in range(count):
+            name = f"{notebook.stem} panel {index + 1}"
+            driver = PanelDriver(page, index, name)
+            driver.panel.scroll_into_view_if_needed()
+            for control in page.evaluate(_CONTROLS_JS, index):
+                label = control["label"]
+                if control["disabled"]:
+                    notes.append(f"{name} / {label}: disabled, not moved")
+                    continue
+                times = getattr(driver, control["kind"])(control["nth"], label)
+                latency_results.append((notebook.stem, index + 1, label, control["kind"], times))
+            failures += driver.failures
+            notes += driver.notes
+            if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+                driver.panel.scroll_into_view_if_needed()
+                page.evaluate("() => document.activeElement && document.activeElement.blur()")
+                _save_screenshot(driver.panel, SCREENSHOTS / f"{notebook.stem}_{index + 1}.png")
+
+        kernel_log = page.evaluate("() => window.__kernelLog")
+        failures += [f"kernel said {line}" for line in kernel_log]
+        failures += [f"console ({when}): {text}" for when, text in console
+                     if when != "open" and not BENIGN_CONSOLE.search(text)]
+        for note in notes:
+            print("note:", note)
+        print(f"{notebook.name}: run all {run_seconds:.1f} s, {count} panels, "
+              f"total {time.perf_counter() - started:.1f} s")
+        assert not failures, "\n".join(failures)
+    finally:
+        try:
+            page.evaluate("() => window.__nb && window.__nb.sessionContext.shutdown()")
+        except Exception:  # noqa: BLE001 - the server stops every kernel at the end anyway
+            pass
+        page.close()
