@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LinearSegmentedColormap, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
@@ -24,6 +25,7 @@ __all__ = [
     "COLORS",
     "ROLES",
     "role_cmap",
+    "CourseFigure",
     "new_figure",
     "draw_grid",
     "outline_cells",
@@ -66,9 +68,20 @@ def role_cmap(role: str) -> LinearSegmentedColormap:
     return _CMAPS[role]
 
 
-def new_figure(width: float = 6.4, height: float = 3.2, *, dpi: int = 100) -> Figure:
-    """A figure detached from pyplot (displayed by Jupyter when it is a cell's last expression)."""
-    return Figure(figsize=(width, height), dpi=dpi, layout="constrained")
+class CourseFigure(Figure):
+    """A ``Figure`` that Jupyter shows as a PNG when it is a cell's last expression.
+
+    Plain ``Figure`` objects are only shown once pyplot's inline backend is active;
+    the course's figures do not need pyplot at all.
+    """
+
+    def _repr_png_(self) -> bytes:
+        return figure_to_png(self)
+
+
+def new_figure(width: float = 6.4, height: float = 3.2, *, dpi: int = 100) -> CourseFigure:
+    """A figure detached from pyplot, displayed by Jupyter when it is a cell's last expression."""
+    return CourseFigure(figsize=(width, height), dpi=dpi, layout="constrained")
 
 
 def _as_array(values: object) -> np.ndarray:
@@ -104,6 +117,9 @@ def draw_grid(
 ) -> None:
     """Draw a 2D grid of numbers as coloured cells in the role's colour.
 
+    The shade grows with the magnitude ``|value|`` (pale near zero, full colour at
+    the largest magnitude, or at ``vmax`` when given), so signs never change colours.
+
     ``zeros`` is a boolean mask of cells that are structural zeros (padding or
     inserted by stride/dilation); they are drawn grey and hatched, in the colour
     of ``zero_role``. ``origin`` shifts the cell coordinates, so a padded input
@@ -113,10 +129,11 @@ def draw_grid(
     rows, cols = array.shape
     r0, c0 = origin
     extent = (c0 - 0.5, c0 + cols - 0.5, r0 + rows - 0.5, r0 - 0.5)
-    shown = np.ma.masked_array(array, mask=zeros) if zeros is not None else array
-    finite = array[np.isfinite(array)] if zeros is None else array[~zeros & np.isfinite(array)]
-    lo = vmin if vmin is not None else (min(0.0, float(finite.min())) if finite.size else 0.0)
-    hi = vmax if vmax is not None else (float(np.abs(finite).max()) if finite.size else 1.0)
+    magnitude = np.abs(array)
+    shown = np.ma.masked_array(magnitude, mask=zeros) if zeros is not None else magnitude
+    finite = magnitude[np.isfinite(magnitude)] if zeros is None else magnitude[~zeros & np.isfinite(magnitude)]
+    lo = vmin if vmin is not None else 0.0
+    hi = vmax if vmax is not None else (float(finite.max()) if finite.size else 1.0)
     if hi <= lo:
         hi = lo + 1.0
     ax.imshow(shown, cmap=role_cmap(role), vmin=lo, vmax=hi, extent=extent, interpolation="nearest")
@@ -145,7 +162,7 @@ def draw_grid(
             structural = zeros is not None and zeros[y, x]
             ax.text(
                 c0 + x, r0 + y, _fmt(v, fmt), ha="center", va="center", fontsize=size,
-                color="#888888" if structural else ("white" if v > threshold else COLORS["text"]),
+                color="#888888" if structural else ("white" if abs(v) > threshold else COLORS["text"]),
                 style="italic" if structural else "normal",
             )
     if title is not None:
@@ -189,7 +206,12 @@ def show_images(
         raise ValueError(f"titles has {len(titles)} entries for {len(images)} images")
     ncols = ncols or len(images)
     nrows = -(-len(images) // ncols)
-    fig = new_figure(width * ncols, width * nrows)
+    first = images[0]
+    h, w = (first.size[1], first.size[0]) if isinstance(first, Image.Image) else tuple(
+        first.shape[-2:] if isinstance(first, torch.Tensor) and first.dim() == 3 else np.shape(first)[:2]
+    )
+    panel_height = width * h / w + (0.35 if titles is not None else 0.1)
+    fig = new_figure(width * ncols, panel_height * nrows)
     axes = fig.subplots(nrows, ncols, squeeze=False)
     for i, ax in enumerate(axes.flat):
         ax.set_axis_off()
@@ -210,7 +232,16 @@ def show_images(
 
 
 def figure_to_png(fig: Figure, dpi: float | None = None) -> bytes:
-    """Render a figure to PNG bytes (what the widgets show)."""
+    """Render a figure to PNG bytes (what the widgets show).
+
+    Faster than ``fig.savefig``: the figure is rendered once by Agg and the pixels
+    are encoded with light PNG compression (a widget redraw is mostly this call).
+    """
+    if dpi is not None and dpi != fig.dpi:
+        fig.set_dpi(dpi)
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    canvas.draw()
+    pixels = np.asarray(canvas.buffer_rgba())
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi if dpi is not None else fig.dpi)
+    Image.fromarray(pixels[:, :, :3]).save(buffer, format="png", compress_level=1)
     return buffer.getvalue()

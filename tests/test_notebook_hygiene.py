@@ -39,6 +39,11 @@ def test_no_errors_no_widget_state_small(path):
     for cell in code_cells(nb):
         for output in cell.outputs:
             assert output.output_type != "error", f"stored error in cell:\n{cell.source}"
+            text = output.get("data", {}).get("text/plain", "")
+            if text.startswith("<Figure") and "image/png" not in output.get("data", {}):
+                raise AssertionError(
+                    f"a Figure was displayed without its image (make it with course_utils.new_figure):\n{cell.source}"
+                )
             if output.output_type == "stream" and output.name == "stderr":
                 raise AssertionError(f"stored stderr (a warning?) in cell:\n{cell.source}\n{output.text}")
     assert path.stat().st_size < 1_000_000, f"{path.name} is {path.stat().st_size} bytes (limit 1 MB)"
