@@ -1,0 +1,79 @@
+"""The numbers that notebooks 00 and 01 state in prose, computed independently."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from course_utils import set_seed
+from course_utils.distributions import THEORY, describe, histogram_explorer, sample
+from course_utils.environment import check_environment
+
+
+def phi(z: float) -> float:
+    return 0.5 * (1 + math.erf(z / math.sqrt(2)))
+
+
+def test_theory_table():
+    assert THEORY["rand"]["mean"] == 0.5 and math.isclose(THEORY["rand"]["variance"], 1 / 12)
+    assert f"{1 / 12:.4f}" == "0.0833"
+    assert THEORY["randn"]["mean"] == 0 and THEORY["randn"]["variance"] == 1
+
+
+def test_normal_fractions_stated_in_prose():
+    assert f"{phi(1) - phi(-1):.1%}" == "68.3%"
+    assert f"{phi(3) - phi(-3):.1%}" == "99.7%"
+    assert f"{phi(1) - phi(0):.4f}" == "0.3413"  # "only about a third", "about 34%"
+    assert f"{1 - phi(1):.0%}" == "16%"  # at or above 1: white when clipped
+    assert f"{2 * (1 - phi(2)):.2%}" == "4.55%"  # outside [0, 1] after 0.5 + 0.25 Z
+
+
+def test_measured_values_agree_with_theory_at_a_million_samples():
+    set_seed(0)
+    torch.rand(6), torch.randn(6)  # the notebook's first two cells
+    for name, values in {"rand": torch.rand(1_000_000), "randn": torch.randn(1_000_000)}.items():
+        stats = describe(values)
+        assert abs(stats["mean"] - THEORY[name]["mean"]) < 2e-3
+        assert abs(stats["variance"] - THEORY[name]["variance"]) < 3e-3
+    assert describe(sample("rand", 10_000))["max"] < 1
+
+
+def test_image_tensor_facts():
+    X = torch.rand(size=(1, 3, 320, 480))
+    assert tuple(X.shape) == (1, 3, 320, 480) and X.numel() == 460_800
+    set_seed(1)
+    Y = torch.randn(size=(1, 3, 320, 480))
+    outside = ((Y < 0) | (Y > 1)).float().mean().item()
+    assert abs(outside - (0.5 + 1 - phi(1))) < 0.005
+    assert abs(((0.5 + 0.25 * Y < 0) | (0.5 + 0.25 * Y > 1)).float().mean().item() - 0.0455) < 0.002
+
+
+def test_histogram_panel_every_setting_renders():
+    panel = histogram_explorer()
+    count = 0
+    for _ in panel.sweep({"bins": [5, 100], "seed": [3]}):
+        count += 1
+        assert panel.unexpected is None and not panel.error and panel.png
+        assert "U(0, 1)" in panel.caption or "N(0, 1)" in panel.caption
+    assert count == 3 * 6 * 2 * 1
+
+
+def test_start_here_colour_example_is_conv2d():
+    x = torch.arange(1.0, 10.0).reshape(1, 1, 3, 3)
+    k = torch.tensor([[0.0, 1, 0], [1, -4, 1], [0, 1, 0]]).reshape(1, 1, 3, 3)
+    y = F.conv2d(x, k, padding=1)[0, 0]
+    expected = np.zeros((3, 3))
+    padded = np.pad(x[0, 0].numpy(), 1)
+    for i in range(3):
+        for j in range(3):
+            expected[i, j] = (padded[i:i + 3, j:j + 3] * k[0, 0].numpy()).sum()
+    np.testing.assert_allclose(y.numpy(), expected)
+
+
+def test_environment_report_reads_the_pins():
+    rows = check_environment()
+    assert {r.name for r in rows} >= {"torch", "numpy", "matplotlib", "pillow", "ipywidgets"}
+    assert all(r.ok for r in rows), [str(r) for r in rows if not r.ok]
