@@ -97,19 +97,25 @@ from tornado import web
 
 
 class NoSaveContentsManager(AsyncLargeFileManager):
-    """Reads files; refuses to write any (the browser tests must leave the repository unchanged)."""
+    """Reads files; refuses (and records) every write: the browser tests leave the repository as it is."""
+
+    def _refuse(self, what):
+        with open(REFUSED, "a", encoding="utf-8") as log:
+            log.write(what + "\\n")
+        raise web.HTTPError(403, "the browser tests never change files: " + what)
 
     async def save(self, model, path=""):
-        raise web.HTTPError(403, "the browser tests never save files: " + path)
+        self._refuse("save " + path)
 
     async def rename_file(self, old_path, new_path):
-        raise web.HTTPError(403, "the browser tests never rename files")
+        self._refuse("rename " + old_path)
 
     async def delete_file(self, path):
-        raise web.HTTPError(403, "the browser tests never delete files")
+        self._refuse("delete " + path)
 
 
 c.ServerApp.contents_manager_class = NoSaveContentsManager
+# Checkpoints (the lab makes one when it opens a notebook) go to the temporary folder.
 c.FileCheckpoints.checkpoint_dir = CHECKPOINTS
 '''
 
@@ -122,6 +128,11 @@ class LabServer:
     url: str
     token: str
     log: Path
+    refused: Path
+
+    def refused_writes(self) -> list[str]:
+        """Writes the lab asked for and was refused (there should be none)."""
+        return self.refused.read_text(encoding="utf-8").splitlines() if self.refused.exists() else []
 
     def lab_url(self, notebook: Path, workspace: str) -> str:
         relative = notebook.resolve().relative_to(ROOT).as_posix()
@@ -150,7 +161,8 @@ def start_lab(tmp: Path, *, timeout: float = 120.0) -> LabServer:
     (dirs["config"] / "labconfig").mkdir(exist_ok=True)
     (dirs["config"] / "labconfig" / "page_config.json").write_text(json.dumps(_PAGE_CONFIG), encoding="utf-8")
     (dirs["config"] / "jupyter_server_config.py").write_text(
-        f"CHECKPOINTS = {str(dirs['checkpoints'])!r}\n" + _SERVER_CONFIG, encoding="utf-8")
+        f"CHECKPOINTS = {str(dirs['checkpoints'])!r}\nREFUSED = {str(tmp / 'refused.log')!r}\n"
+        + _SERVER_CONFIG, encoding="utf-8")
 
     port, token = _free_port(), secrets.token_hex(16)
     env = dict(os.environ)
@@ -177,11 +189,15 @@ def start_lab(tmp: Path, *, timeout: float = 120.0) -> LabServer:
     log = tmp / "jupyter-lab.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    server = LabServer(process, f"http://127.0.0.1:{port}/", token, log)
+    server = LabServer(process, f"http://127.0.0.1:{port}/", token, log, tmp / "refused.log")
     deadline = time.monotonic() + timeout
     while True:
         if process.poll() is not None:
             raise RuntimeError(f"jupyter lab exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        text = log.read_text(errors="replace")
+        if "Exception while loading config file" in text:
+            server.stop()
+            raise RuntimeError(f"jupyter lab could not read the test configuration:\n{text[-3000:]}")
         try:
             with urllib.request.urlopen(f"{server.url}api/status?token={token}", timeout=5) as reply:
                 if reply.status == 200:
