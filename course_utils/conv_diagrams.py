@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -52,9 +53,11 @@ PADDING_MODES: dict[str, str] = {
 def _arrow(ax: Axes, start: tuple[float, float], end: tuple[float, float], text: str,
            offset: tuple[float, float] = (0, 0)) -> None:
     ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=12,
-                                 color=COLORS["highlight"], linewidth=1.8, clip_on=False))
+                                 color=COLORS["highlight"], linewidth=1.8, clip_on=False, zorder=30))
     mid = ((start[0] + end[0]) / 2 + offset[0], (start[1] + end[1]) / 2 + offset[1])
-    ax.text(*mid, text, color=COLORS["highlight"], fontsize=8, ha="center", va="center")
+    vertical = abs(end[0] - start[0]) < 1e-9
+    ax.text(*mid, text, color=COLORS["highlight"], fontsize=8, ha="center", va="center",
+            rotation=90 if vertical else 0, zorder=30)
 
 
 def conv_dimensions_figure(photo: torch.Tensor | None = None) -> Figure:
@@ -90,10 +93,12 @@ def conv_dimensions_figure(photo: torch.Tensor | None = None) -> Figure:
 
     # 2D: a photo, the kernel is a square window sliding right and down.
     ax2.imshow(small)
-    ax2.add_patch(Rectangle((30, 20), 16, 16, fill=True, facecolor=COLORS["kernel"], alpha=0.45,
-                            edgecolor=COLORS["kernel"], linewidth=2))
-    _arrow(ax2, (48, 28), (80, 28), "width", offset=(0, -5))
-    _arrow(ax2, (38, 38), (38, 72), "height", offset=(9, 0))
+    ax2.add_patch(Rectangle((60, 12), 16, 16, fill=True, facecolor=COLORS["kernel"], alpha=0.6,
+                            edgecolor=COLORS["kernel"], linewidth=2.5))
+    _arrow(ax2, (20, -6), (70, -6), "width", offset=(0, -6))
+    _arrow(ax2, (-6, 20), (-6, 70), "height", offset=(-8, 0))
+    ax2.set_xlim(-20, 97)
+    ax2.set_ylim(97, -18)
     ax2.set_axis_off()
     ax2.set_title("Conv2d: a photo (C, H, W)\nkernel (C, kH, kW), slides along 2 axes", fontsize=9)
 
@@ -106,17 +111,17 @@ def conv_dimensions_figure(photo: torch.Tensor | None = None) -> Figure:
         ax3.add_patch(Rectangle((x0, y0), 96, 96, fill=False, edgecolor="white", linewidth=1,
                                 zorder=10 - f))
     for f in range(2):  # the kernel spans 2 frames: one square on each, joined at the corners
-        x0, y0 = 30 + f * shift, 20 - f * shift
+        x0, y0 = 60 + f * shift, 12 - f * shift
         ax3.add_patch(Rectangle((x0, y0), 16, 16, fill=True, facecolor=COLORS["kernel"], alpha=0.5,
                                 edgecolor=COLORS["kernel"], linewidth=2, zorder=20))
     for dx, dy in ((0, 0), (16, 0), (0, 16), (16, 16)):
-        ax3.plot([30 + dx, 30 + shift + dx], [20 + dy, 20 - shift + dy], color=COLORS["kernel"],
+        ax3.plot([60 + dx, 60 + shift + dx], [12 + dy, 12 - shift + dy], color=COLORS["kernel"],
                  linewidth=1.5, zorder=20)
-    _arrow(ax3, (52, 86), (84, 86), "width", offset=(0, 7))
-    _arrow(ax3, (8, 40), (8, 80), "height", offset=(-8, 0))
-    _arrow(ax3, (100, 0), (150, -50), "time / depth", offset=(14, 10))
-    ax3.set_xlim(-16, 96 + (frames - 1) * shift + 4)
-    ax3.set_ylim(100, -(frames - 1) * shift - 6)
+    _arrow(ax3, (20, 104), (70, 104), "width", offset=(0, 8))
+    _arrow(ax3, (-6, 20), (-6, 70), "height", offset=(-10, 0))
+    _arrow(ax3, (-8, -12), (48, -68), "time / depth", offset=(-22, -8))
+    ax3.set_xlim(-40, 96 + (frames - 1) * shift + 4)
+    ax3.set_ylim(118, -(frames - 1) * shift - 10)
     ax3.set_aspect("equal")
     ax3.set_axis_off()
     ax3.set_title("Conv3d: a clip or volume (C, D, H, W)\nkernel (C, kD, kH, kW), slides along 3 axes",
@@ -329,7 +334,9 @@ class _Conv2dPanel:
         # torch: the real layer on a real input, and the padded input it sees
         line = conv2d_line(self.in_channels, self.out_channels, kernel, stride, padding, dilation,
                            groups, padding_mode=padding_mode)
-        with one_thread(), torch.no_grad():
+        with one_thread(), torch.no_grad(), warnings.catch_warnings():
+            # 'same' with an even kernel: PyTorch warns that it pads a copy of the input
+            warnings.simplefilter("ignore", UserWarning)
             layer = nn.Conv2d(self.in_channels, self.out_channels, kernel, stride, padding, dilation,
                               groups, padding_mode=padding_mode)
             shape = tuple(layer(torch.zeros(1, self.in_channels, height, width)).shape)

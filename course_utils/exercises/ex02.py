@@ -1,0 +1,39 @@
+"""Exercises of 02_convolution_dimensions."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from . import exercise
+
+
+@exercise("02.1", "nn.Conv3d(3, 8, kernel_size=3) on a clip of shape (1, 3, 16, 112, 112): "
+          "what is the output shape, as a tuple?",
+          hint="Channels become out_channels; each of the 3 sliding axes (D, H, W) loses k - 1 = 2.",
+          explanation="(1, 8, 14, 110, 110): a 3D convolution slides along depth, height and width.")
+def _conv3d_output_shape() -> tuple[int, ...]:
+    with torch.no_grad():
+        return tuple(nn.Conv3d(3, 8, kernel_size=3)(torch.zeros(1, 3, 16, 112, 112)).shape)
+
+
+@exercise("02.2", "How many learnable parameters (weights and biases) does nn.Conv2d(3, 16, 5) have?",
+          hint="weight is (out, in, kH, kW) = (16, 3, 5, 5); add one bias per output channel.",
+          explanation="16 * 3 * 5 * 5 = 1200 weights + 16 biases = 1216.")
+def _conv2d_parameters() -> int:
+    return sum(p.numel() for p in nn.Conv2d(3, 16, 5).parameters())
+
+
+@exercise("02.3", "nn.Conv1d(2, 4, kernel_size=7) for stereo audio: what is the shape of its weight?",
+          hint="Like Conv2d: (out_channels, in_channels, kernel length); a 1D kernel has one spatial axis.",
+          explanation="(4, 2, 7): each of the 4 filters covers both channels and 7 time steps.")
+def _conv1d_weight_shape() -> tuple[int, ...]:
+    return tuple(nn.Conv1d(2, 4, kernel_size=7).weight.shape)
+
+
+@exercise("02.4", "A 1x1 convolution maps (1, 512, 10, 15) features to 21 classes. How many "
+          "parameters does nn.Conv2d(512, 21, kernel_size=1) have?",
+          hint="A 1x1 convolution is a 512 -> 21 linear layer applied at every pixel: weights plus biases.",
+          explanation="21 * 512 = 10752 weights + 21 biases = 10773; H and W stay 10 and 15.")
+def _one_by_one_parameters() -> int:
+    return sum(p.numel() for p in nn.Conv2d(512, 21, kernel_size=1).parameters())

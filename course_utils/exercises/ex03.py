@@ -1,0 +1,46 @@
+"""Exercises of 03_conv2d_parameters."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ..arithmetic import conv_output_size
+from . import exercise
+
+
+@exercise("03.1", "A 224 x 224 image goes through nn.Conv2d(3, 64, kernel_size=7, stride=2, padding=3). "
+          "What is the output height?",
+          hint="floor((H + 2p - d(k-1) - 1) / s) + 1 with H=224, k=7, s=2, p=3, d=1.",
+          explanation="floor((224 + 6 - 6 - 1) / 2) + 1 = floor(223 / 2) + 1 = 112.")
+def _stem_output_height() -> int:
+    return conv_output_size(224, 7, stride=2, padding=3)
+
+
+@exercise("03.2", "How many learnable parameters does nn.Conv2d(64, 128, 3, groups=4) have "
+          "(weights and biases)?",
+          hint="With groups=g the weight is (out, in/g, kH, kW); the bias still has one entry per "
+               "output channel.",
+          explanation="128 * 16 * 3 * 3 = 18432 weights + 128 biases = 18560, a quarter of the weights "
+                      "of groups=1.")
+def _grouped_parameters() -> int:
+    return sum(p.numel() for p in nn.Conv2d(64, 128, 3, groups=4).parameters())
+
+
+@exercise("03.3", "Which integer padding keeps the size of a 9 x 9 input under a 7 x 7 kernel "
+          "with stride 1?",
+          hint="With stride 1 the output is H + 2p - (k - 1); solve for H_out = H.",
+          explanation="p = (k - 1) / 2 = 3.")
+def _padding_that_keeps_size() -> int:
+    return next(p for p in range(10) if conv_output_size(9, 7, padding=p) == 9)
+
+
+@exercise("03.4", "Which input widths W give an output width of 4 with kernel 3, stride 2, padding 1? "
+          "Give them as a tuple, smallest first.",
+          hint="The formula floors: try W = 5, 6, 7, 8, 9 with conv_output_size or with torch.",
+          explanation="(7, 8): floor((W - 1) / 2) + 1 = 4 for W = 7 and 8. This is why a transposed "
+                      "convolution needs output_padding to know which one to give back.")
+def _widths_giving_four() -> tuple[int, ...]:
+    conv = nn.Conv2d(1, 1, 3, stride=2, padding=1)
+    with torch.no_grad():
+        return tuple(w for w in range(1, 20) if conv(torch.zeros(1, 1, 1, w)).shape[-1] == 4)

@@ -1,0 +1,34 @@
+"""Exercises of 04_dilated_convolution."""
+
+from __future__ import annotations
+
+from torch import nn
+
+from ..arithmetic import conv_output_size, receptive_field
+from ..dilation import coverage_map
+from . import exercise
+
+
+@exercise("04.1", "Four 3x3 convolutions with stride 1 and dilations 1, 2, 4, 8 are stacked. What is "
+          "the receptive field (in pixels, along one side) of one output unit?",
+          hint="Each layer adds d * (k - 1) pixels when every stride is 1; start from 1.",
+          explanation="1 + 2 * (1 + 2 + 4 + 8) = 31: it doubles with every layer, with no extra weights.")
+def _field_of_doubling_dilations() -> int:
+    layers = nn.Sequential(*(nn.Conv2d(1, 1, 3, dilation=d) for d in (1, 2, 4, 8)))
+    return receptive_field(layers)[0]
+
+
+@exercise("04.2", "Which padding keeps the size (stride 1) of a 5x5 kernel with dilation 3?",
+          hint="The kernel spans d(k-1)+1 pixels; padding d(k-1)/2 on each side keeps the size.",
+          explanation="3 * (5 - 1) / 2 = 6, i.e. nn.Conv2d(..., 5, dilation=3, padding=6).")
+def _padding_for_dilated_kernel() -> int:
+    return next(p for p in range(20) if conv_output_size(32, 5, padding=p, dilation=3) == 32)
+
+
+@exercise("04.3", "Three 3x3 layers with dilation 3 each: how many pixels of the receptive field reach "
+          "one output unit (have a non-zero gradient)?",
+          hint="Along one axis the offsets are sums of three values from {-3, 0, 3}; the 2D count is "
+               "the square of the 1D count. Or use coverage_map.",
+          explanation="7 offsets per axis (-9, -6, ..., 9), so 7 * 7 = 49 of the 19 * 19 = 361 pixels.")
+def _pixels_reached() -> int:
+    return int((coverage_map([(3, 1, 3)] * 3) > 0).sum())
