@@ -33,8 +33,11 @@ $(TEST_STAMP): $(LAB_STAMP) requirements-test.txt
 
 install: $(LAB_STAMP)
 
+# --allow-root only where it is needed (containers, CI machines run as root)
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: $(LAB_STAMP)
-	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab $(ROOT_FLAG) notebooks/00_start_here.ipynb
 
 test: $(TEST_STAMP)
 	$(PY) -m pytest
