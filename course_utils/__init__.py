@@ -6,6 +6,7 @@ Importing the package has no side effects: it seeds nothing and changes no setti
 """
 
 from .arithmetic import conv_output_size, conv_transpose_output_size
+from .distributions import histogram_explorer
 from .exercises import check
 from .images import load_image
 from .plotting import COLORS, draw_grid, figure_to_png, new_figure, role_legend, show_images
@@ -37,6 +38,24 @@ from .dilation import (
 # --- 05-06 transposed convolution (scatter, zero insertion, matrix, ...) ---
 
 # --- 07-08 upsampling and segmentation (bilinear kernel, FCN, ...) ---
+# isort: split
+from .kernels import (
+    bilinear_kernel,
+    bilinear_profile,
+    bilinear_upsampler,
+    draw_overlap,
+    overlap_count,
+    overlap_explorer,
+)
+from .segmentation import (
+    SHAPE_CLASSES,
+    ShapesData,
+    confusion_matrix,
+    iou_per_class,
+    make_shapes,
+    make_shapes_data,
+    mean_iou,
+)
 
 __all__ = [
     # 02-04 convolution
@@ -54,6 +73,20 @@ __all__ = [
     "dilation_explorer",
     "measure_receptive_field",
     "receptive_field",
+    # 07-08 upsampling and segmentation
+    "bilinear_kernel",
+    "bilinear_profile",
+    "bilinear_upsampler",
+    "draw_overlap",
+    "overlap_count",
+    "overlap_explorer",
+    "SHAPE_CLASSES",
+    "ShapesData",
+    "confusion_matrix",
+    "iou_per_class",
+    "make_shapes",
+    "make_shapes_data",
+    "mean_iou",
     # shared
     "COLORS",
     "Explorer",
@@ -62,6 +95,7 @@ __all__ = [
     "conv_transpose_output_size",
     "draw_grid",
     "figure_to_png",
+    "histogram_explorer",
     "load_image",
     "new_figure",
     "normalize",
