@@ -162,23 +162,26 @@ def multichannel_figure(x: torch.Tensor, weight: torch.Tensor, bias: float = 0.0
 
 
 def padding_modes_figure(image: torch.Tensor, padding: int = 16, crop: int = 48) -> Figure:
-    """The top-left ``crop`` x ``crop`` corner of ``image`` padded by ``padding`` pixels with each
-    of ``nn.Conv2d``'s padding modes; the dashed square is the border of the real image."""
+    """The whole ``image`` padded by ``padding`` pixels with each of ``nn.Conv2d``'s padding
+    modes, shown around its top-left ``crop`` x ``crop`` corner; the dashed square is the border
+    of the real image (so ``'circular'`` shows pixels from the opposite borders)."""
     padding = check_int("padding", padding, minimum=1)
-    crop = check_int("crop", crop, minimum=2)
-    if padding >= crop:
-        raise ValueError(f"padding ({padding}) must be smaller than crop ({crop}) for 'reflect'")
+    crop = check_int("crop", crop, minimum=1)
     if not isinstance(image, torch.Tensor) or image.dim() != 3:
         raise ValueError("image must be a (C, H, W) tensor with values in [0, 1]")
-    corner = image[:, :crop, :crop]
+    if padding >= min(image.shape[1:]):
+        raise ValueError(f"padding ({padding}) must be smaller than the image's height and width "
+                         f"{tuple(image.shape[1:])} for 'reflect'")
+    crop = min(crop, *image.shape[1:])
     fig = new_figure(10.0, 2.9, dpi=90)
     axes = fig.subplots(1, 4)
     for ax, (mode, pad_mode) in zip(axes, PADDING_MODES.items(), strict=True):
         with one_thread():
-            padded = F.pad(corner[None], (padding,) * 4, mode=pad_mode)[0]
-        shown = padded.clamp(0, 1).permute(1, 2, 0).numpy()
+            padded = F.pad(image[None], (padding,) * 4, mode=pad_mode)[0]
+        corner = padded[:, :padding + crop, :padding + crop]
+        shown = corner.clamp(0, 1).permute(1, 2, 0).numpy()
         ax.imshow(shown if shown.shape[2] == 3 else shown[:, :, 0], cmap="gray", vmin=0, vmax=1)
-        ax.add_patch(Rectangle((padding - 0.5, padding - 0.5), crop, crop, fill=False,
+        ax.add_patch(Rectangle((padding - 0.5, padding - 0.5), crop + 1, crop + 1, fill=False,
                                edgecolor=COLORS["highlight"], linestyle="--", linewidth=1.5))
         ax.set_axis_off()
         ax.set_title(f"padding_mode='{mode}'", fontsize=9)
