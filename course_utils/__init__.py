@@ -36,6 +36,25 @@ from .dilation import (
 )
 
 # --- 05-06 transposed convolution (scatter, zero insertion, matrix, ...) ---
+# isort: split
+from .matrix import conv2d_matrix
+from .transposed import (
+    ScatterStep,
+    conv_transpose2d_scatter,
+    conv_transpose2d_steps,
+    conv_transpose2d_zero_insertion,
+    matching_output_padding,
+)
+from .transposed_diagrams import (
+    conv_matrix_explorer,
+    conv_matrix_figure,
+    example_input,
+    example_kernel,
+    scatter_explorer,
+    scatter_figure,
+    scatter_sum_figure,
+    zero_insertion_figure,
+)
 
 # --- 07-08 upsampling and segmentation (bilinear kernel, FCN, ...) ---
 # isort: split
@@ -73,6 +92,21 @@ __all__ = [
     "dilation_explorer",
     "measure_receptive_field",
     "receptive_field",
+    # 05-06 transposed convolution
+    "ScatterStep",
+    "conv2d_matrix",
+    "conv_matrix_explorer",
+    "conv_matrix_figure",
+    "conv_transpose2d_scatter",
+    "conv_transpose2d_steps",
+    "conv_transpose2d_zero_insertion",
+    "example_input",
+    "example_kernel",
+    "matching_output_padding",
+    "scatter_explorer",
+    "scatter_figure",
+    "scatter_sum_figure",
+    "zero_insertion_figure",
     # 07-08 upsampling and segmentation
     "bilinear_kernel",
     "bilinear_profile",
