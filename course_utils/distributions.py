@@ -61,35 +61,74 @@ def _pdf(name: str, x: np.ndarray) -> np.ndarray:
     return np.exp(-0.5 * x**2) / math.sqrt(2 * math.pi)
 
 
+class _HistogramView:
+    """The axes and artists of the histogram figure, created once and then only updated."""
+
+    def __init__(self, fig: Figure) -> None:
+        self.ax = ax = fig.subplots()
+        self.bars = {}
+        self.curves = {}
+        for name in DISTRIBUTIONS:
+            colour = _COLOURS[name]
+            self.bars[name] = ax.stairs([0.0], [0.0, 1.0], fill=True, alpha=0.45, color=colour,
+                                        label=f"torch.{name} samples")
+            (self.curves[name],) = ax.plot([], [], color=colour, lw=2, label=f"{THEORY[name]['law']} density")
+        ax.set_xlabel("value")
+        ax.set_ylabel("density")
+        ax.set_ylim(0, 1.15)
+        ax.spines[["top", "right"]].set_visible(False)
+        self.title = ax.set_title("", fontsize=10)
+
+    def update(self, distribution: str, sample_size: int, bins: int, seed: int) -> str:
+        names = DISTRIBUTIONS if distribution == "both" else (distribution,)
+        lo, hi = (-0.1, 1.1) if distribution == "rand" else (-4.2, 4.2)
+        self.ax.set_xlim(lo, hi)
+        lines = [f"{'':6} {'law':8} {'mean':>9} {'theory':>7} {'variance':>9} {'theory':>7} {'min':>8} {'max':>8}"]
+        for name in DISTRIBUTIONS:
+            shown = name in names
+            self.bars[name].set_visible(shown)
+            self.curves[name].set_visible(shown)
+            if not shown:
+                continue
+            values = sample(name, sample_size, seed)
+            if distribution == "both":
+                span = np.linspace(-4, 4, 2 * bins + 1)  # one grid for both: equal bar widths
+            else:
+                span = np.linspace(*((0, 1) if name == "rand" else (-4, 4)), bins + 1)
+            counts, span = np.histogram(values, bins=span, density=True)
+            self.bars[name].set_data(counts, span)
+            x = np.linspace(lo, hi, 400)
+            self.curves[name].set_data(x, _pdf(name, x))
+            stats, theory = describe(values), THEORY[name]
+            lines.append(
+                f"{name:6} {theory['law']:8} {stats['mean']:9.4f} {theory['mean']:7.4f} "
+                f"{stats['variance']:9.4f} {theory['variance']:7.4f} {stats['min']:8.3f} {stats['max']:8.3f}"
+            )
+        handles = [a for n in names for a in (self.bars[n], self.curves[n])]
+        self.ax.legend(handles=handles, fontsize=8, loc="upper right", frameon=False)
+        tallest = max(max(self.bars[n].get_data().values.max(), 1.0) for n in names)
+        self.ax.set_ylim(0, 1.12 * tallest)
+        self.title.set_text(f"{sample_size:,} samples, {bins} bins, seed {seed}")
+        return "\n".join(lines)
+
+
 def draw_histogram(fig: Figure, distribution: str = "both", sample_size: int = 10_000, bins: int = 40,
                    seed: int = 0) -> str:
-    """Histogram(s) of ``sample_size`` draws with the theoretical density on top; returns a caption."""
+    """Histogram(s) of ``sample_size`` draws with the theoretical density on top; returns a caption.
+
+    The first call on a figure creates its axes; later calls only update the data,
+    which keeps the panel's redraw fast.
+    """
     check_choice("distribution", distribution, ("rand", "randn", "both"))
     bins = check_int("bins", bins, minimum=1)
-    names = DISTRIBUTIONS if distribution == "both" else (distribution,)
-    ax = fig.subplots()
-    edges = np.linspace(-4, 4, 2 * bins + 1) if distribution == "both" else None
-    lines = [f"{'':6} {'law':8} {'mean':>9} {'theory':>7} {'variance':>9} {'theory':>7} {'min':>8} {'max':>8}"]
-    for name in names:
-        values = sample(name, sample_size, seed)
-        colour = _COLOURS[name]
-        span = edges if edges is not None else np.linspace(*((0, 1) if name == "rand" else (-4, 4)), bins + 1)
-        counts, span = np.histogram(values, bins=span, density=True)
-        ax.stairs(counts, span, fill=True, alpha=0.45, color=colour, label=f"torch.{name} ({sample_size:,})")
-        x = np.linspace(span[0], span[-1], 400)
-        ax.plot(x, _pdf(name, x), color=colour, lw=2, label=f"{THEORY[name]['law']} density")
-        stats, theory = describe(values), THEORY[name]
-        lines.append(
-            f"{name:6} {theory['law']:8} {stats['mean']:9.4f} {theory['mean']:7.4f} {stats['variance']:9.4f} "
-            f"{theory['variance']:7.4f} {stats['min']:8.3f} {stats['max']:8.3f}"
-        )
-    ax.set_xlim(-4.2, 4.2) if distribution != "rand" else ax.set_xlim(-0.1, 1.1)
-    ax.set_xlabel("value")
-    ax.set_ylabel("density")
-    ax.legend(fontsize=8, loc="upper right", frameon=False)
-    ax.set_title(f"{sample_size:,} samples, {bins} bins, seed {seed}", fontsize=10)
-    ax.spines[["top", "right"]].set_visible(False)
-    return "\n".join(lines)
+    sample_size = check_int("sample_size", sample_size, minimum=1)
+    seed = check_int("seed", seed, minimum=0)
+    view = getattr(fig, "_course_histogram", None)
+    if view is None or view.ax not in fig.axes:
+        fig.clear()
+        view = _HistogramView(fig)
+        fig._course_histogram = view  # type: ignore[attr-defined]
+    return view.update(distribution, sample_size, bins, seed)
 
 
 def histogram_explorer(distribution: str = "both", sample_size: int = 10_000, bins: int = 40,
@@ -109,4 +148,4 @@ def histogram_explorer(distribution: str = "both", sample_size: int = 10_000, bi
         "bins": int_slider("bins", bins, 5, 100, 5),
         "seed": int_slider("seed", seed, 0, 9),
     }
-    return Explorer(draw_histogram, controls, figsize=(7.0, 3.2), dpi=80)
+    return Explorer(draw_histogram, controls, figsize=(7.0, 3.2), dpi=80, clear=False)

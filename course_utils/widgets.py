@@ -108,6 +108,11 @@ class Explorer(widgets.VBox):
         Size of the figure in inches and its resolution on screen.
     title:
         A line of HTML shown above the controls.
+    clear:
+        Clear the figure before each draw (the default). Pass ``False`` when ``draw``
+        keeps its axes and only updates the data of its artists: much faster, because
+        matplotlib need not rebuild axes, ticks and labels on every redraw (the layout
+        found by the first render is then kept).
     """
 
     def __init__(
@@ -119,8 +124,10 @@ class Explorer(widgets.VBox):
         figsize: tuple[float, float] = (7.0, 3.0),
         dpi: int = 90,
         title: str | None = None,
+        clear: bool = True,
     ) -> None:
         self.draw = draw
+        self.clear = clear
         self.controls: dict[str, widgets.ValueWidget] = dict(controls)
         self.adapt = adapt
         self.dpi = dpi
@@ -189,7 +196,8 @@ class Explorer(widgets.VBox):
         with self.hold():
             if self.adapt is not None:
                 self.adapt(self.controls)
-        self.fig.clear()
+        if self.clear:
+            self.fig.clear()
         self.unexpected = None
         try:
             caption = self.draw(self.fig, **self.values)
@@ -202,6 +210,9 @@ class Explorer(widgets.VBox):
             self.message = ""
             self.message_box.layout.display = "none"
             self.png = figure_to_png(self.fig, dpi=self.dpi)
+            if not self.clear and self.fig.get_layout_engine() is not None:
+                # the axes stay: keep the positions the layout engine found, skip it from now on
+                self.fig.set_layout_engine("none")
             self.image.value = self.png
             self.image.layout.display = None
             self.caption = caption or ""
