@@ -1,0 +1,150 @@
+"""bilinear_kernel, bilinear_upsampler and the overlap maps, checked against PyTorch."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given
+from hypothesis import strategies as st
+
+from course_utils import bilinear_kernel, bilinear_upsampler, overlap_count, overlap_explorer
+from course_utils.kernels import bilinear_profile, draw_overlap, steady_counts
+
+
+def test_profile_k4_and_odd_sizes():
+    assert bilinear_profile(4).tolist() == [0.25, 0.75, 0.75, 0.25]
+    assert bilinear_profile(3).tolist() == [0.5, 1.0, 0.5]
+    torch.testing.assert_close(bilinear_profile(5), torch.tensor([1, 2, 3, 2, 1]) / 3)
+    assert bilinear_profile(1).tolist() == [1.0]
+
+
+def test_kernel_is_outer_product_on_the_diagonal():
+    w = bilinear_kernel(3, 3, 4)
+    assert w.shape == (3, 3, 4, 4) and w.dtype == torch.float32
+    tent = torch.tensor([0.25, 0.75, 0.75, 0.25])
+    for i in range(3):
+        for j in range(3):
+            expected = torch.outer(tent, tent) if i == j else torch.zeros(4, 4)
+            torch.testing.assert_close(w[i, j], expected)
+    assert w[0, 0, 1, 1].item() == 0.5625
+
+
+def test_seed_formula_matches():
+    """The classic code (as written in the course's source) gives the same weight for in == out."""
+    def classic(in_channels, out_channels, kernel_size):
+        factor = (kernel_size + 1) // 2
+        center = factor - 1 if kernel_size % 2 == 1 else factor - 0.5
+        og = (torch.arange(kernel_size).reshape(-1, 1), torch.arange(kernel_size).reshape(1, -1))
+        filt = (1 - torch.abs(og[0] - center) / factor) * (1 - torch.abs(og[1] - center) / factor)
+        weight = torch.zeros((in_channels, out_channels, kernel_size, kernel_size))
+        weight[range(in_channels), range(out_channels), :, :] = filt
+        return weight
+
+    for k in (1, 2, 3, 4, 5, 16, 64):
+        torch.testing.assert_close(bilinear_kernel(4, 4, k), classic(4, 4, k))
+    with pytest.raises(IndexError):
+        classic(3, 5, 4)  # why the course's version checks the channels
+
+
+@pytest.mark.parametrize(("factor", "kernel", "padding"), [(2, 4, 1), (8, 16, 4), (32, 64, 16), (3, 5, 1)])
+def test_upsampler_settings(factor, kernel, padding):
+    layer = bilinear_upsampler(2, factor)
+    assert layer.kernel_size == (kernel, kernel)
+    assert layer.stride == (factor, factor) and layer.padding == (padding, padding)
+    assert layer.bias is None
+    assert layer(torch.rand(1, 2, 5, 7)).shape == (1, 2, 5 * factor, 7 * factor)
+
+
+@given(
+    factor=st.integers(1, 9), h=st.integers(1, 8), w=st.integers(1, 8), c=st.integers(1, 3),
+    seed=st.integers(0, 2**16),
+)
+def test_equals_interpolate_away_from_border(factor, h, w, c, seed):
+    x = torch.rand(1, c, h, w, generator=torch.Generator().manual_seed(seed))
+    with torch.no_grad():
+        mine = bilinear_upsampler(c, factor)(x)
+    ref = F.interpolate(x, scale_factor=factor, mode="bilinear", align_corners=False)
+    b = factor // 2
+    inner = (..., slice(b, mine.shape[-2] - b), slice(b, mine.shape[-1] - b))
+    torch.testing.assert_close(mine[inner], ref[inner], atol=1e-5, rtol=1e-5)
+
+
+def test_border_values_k4():
+    with torch.no_grad():
+        y = bilinear_upsampler(1, 2)(torch.ones(1, 1, 6, 6))[0, 0]
+    assert y[0, 0].item() == 0.5625
+    assert y[0, 3].item() == 0.75 and y[3, 0].item() == 0.75
+    torch.testing.assert_close(y[1:-1, 1:-1], torch.ones(10, 10))
+
+
+def test_border_values_fcn_head():
+    layer = torch.nn.ConvTranspose2d(21, 21, kernel_size=64, padding=16, stride=32)
+    with torch.no_grad():
+        layer.weight.copy_(bilinear_kernel(21, 21, 64))
+        layer.bias.zero_()
+        y = layer(torch.ones(1, 21, 10, 15))
+    assert y.shape == (1, 21, 320, 480)
+    assert y[0, 0, 0, 240].item() == pytest.approx(33 / 64)  # 0.515625
+    assert y[0, 0, 0, 0].item() == pytest.approx((33 / 64) ** 2)  # 0.265869140625
+    torch.testing.assert_close(y[0, :, 16:-16, 16:-16], torch.ones(21, 288, 448))
+    assert y[0, 0, 160, :16].tolist() == pytest.approx([(33 + 2 * i) / 64 for i in range(16)])
+
+
+def test_k16_s8_p4_gives_x8():
+    layer = torch.nn.ConvTranspose2d(21, 21, kernel_size=16, stride=8, padding=4, bias=False)
+    layer.weight.data = bilinear_kernel(21, 21, 16)
+    assert layer(torch.rand(1, 21, 40, 60)).shape == (1, 21, 320, 480)
+
+
+def test_bad_inputs():
+    with pytest.raises(ValueError, match=r"in_channels \(3\) must equal out_channels \(5\)"):
+        bilinear_kernel(3, 5, 4)
+    with pytest.raises(ValueError, match="kernel_size must be positive, got 0"):
+        bilinear_kernel(1, 1, 0)
+    with pytest.raises(TypeError, match="kernel_size must be a whole number, got 4.0"):
+        bilinear_kernel(1, 1, 4.0)
+    with pytest.raises(ValueError, match="factor must be positive, got 0"):
+        bilinear_upsampler(3, 0)
+    with pytest.raises(ValueError, match="stride must be positive"):
+        overlap_count(3, 0)
+
+
+@given(k=st.integers(1, 8), s=st.integers(1, 4), n=st.integers(1, 6))
+def test_overlap_count_matches_a_direct_count(k, s, n):
+    counts = overlap_count(k, s, n)
+    size = (n - 1) * s + k
+    direct = torch.zeros(size)
+    for j in range(n):
+        direct[j * s: j * s + k] += 1
+    torch.testing.assert_close(counts, torch.outer(direct, direct).double())
+
+
+def test_steady_counts():
+    assert steady_counts(4, 2) == (4, 4)
+    assert steady_counts(3, 2) == (1, 4)
+    assert steady_counts(64, 32) == (4, 4)
+    assert steady_counts(1, 2) == (0, 1)
+    assert steady_counts(16, 8) == (4, 4)
+    for k in range(1, 9):
+        for s in range(1, 5):
+            lo, hi = steady_counts(k, s)
+            assert (lo == hi) == (k % s == 0), (k, s)
+
+
+def test_draw_overlap_caption():
+    from matplotlib.figure import Figure
+
+    caption = draw_overlap(Figure(), 3, 2)
+    assert "not a multiple of stride 2" in caption and "1 to 4 copies" in caption
+    assert "every interior pixel gets 4 copies" in draw_overlap(Figure(), 4, 2)
+
+
+def test_overlap_explorer_whole_grid():
+    explorer = overlap_explorer()
+    seen = 0
+    for values in explorer.sweep():
+        assert explorer.unexpected is None, (values, explorer.unexpected)
+        assert explorer.png.startswith(b"\x89PNG") and not explorer.message
+        seen += 1
+    assert seen == 8 * 4 * 2
