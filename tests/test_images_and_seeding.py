@@ -63,9 +63,9 @@ def test_enormous_images_are_refused(tmp_path, monkeypatch):
 
 def test_set_seed_reproduces_every_generator():
     set_seed(3)
-    first = (random.random(), np.random.rand(), torch.rand(2))
+    first = (random.random(), np.random.rand(), torch.rand(2))  # noqa: NPY002
     set_seed(3)
-    second = (random.random(), np.random.rand(), torch.rand(2))
+    second = (random.random(), np.random.rand(), torch.rand(2))  # noqa: NPY002
     assert first[:2] == second[:2] and torch.equal(first[2], second[2])
 
 
