@@ -171,7 +171,7 @@ def _explorer_draw(fig: Figure, kernel: int, d1: int, d2: int, d3: int) -> str:
     reached = int((grad > 0).sum())
     ax_map, ax_row = fig.subplots(1, 2, width_ratios=[1, 1.3])
     if fig.get_layout_engine() is None:
-        fig.subplots_adjust(left=0.03, right=0.98, top=0.84, bottom=0.17, wspace=0.15)
+        fig.subplots_adjust(left=0.03, right=0.98, top=0.84, bottom=0.2, wspace=0.15)
     _draw_coverage(ax_map, grad, f"coverage of one output unit\n{reached} of {grad.size} pixels reached")
     xs = np.arange(profile.size) - profile.size // 2
     hit = profile > 0
