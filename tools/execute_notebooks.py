@@ -8,6 +8,7 @@ stored: they would bloat the files and change on every run.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -17,6 +18,11 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
+
+# The same numeric settings as the tests (see conftest.py), so stored outputs match under nbval.
+NUMERIC_ENV = {"ATEN_CPU_CAPABILITY": "avx2", "OMP_NUM_THREADS": "2", "MKL_NUM_THREADS": "2"}
+for name, value in NUMERIC_ENV.items():
+    os.environ.setdefault(name, value)
 
 
 def execute(path: Path) -> float:
