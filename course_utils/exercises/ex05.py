@@ -1,0 +1,54 @@
+"""Exercises of 05_conv_as_matrix (answers computed with course_utils and PyTorch)."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from ..matrix import conv2d_matrix
+from . import exercise
+
+
+@exercise(
+    "05.1",
+    "What is the shape of the matrix C for a 5x5 input, a 3x3 kernel, stride 2 and padding 1?",
+    "Rows: one per output element (Ho*Wo); columns: one per input element (H*W). "
+    "Use conv_output_size(5, 3, stride=2, padding=1) for Ho.",
+    "The output is 3x3 (9 rows) and the input 5x5 (25 columns).",
+)
+def shape_of_c() -> tuple[int, int]:
+    return tuple(conv2d_matrix(torch.ones(3, 3), 5, stride=2, padding=1).shape)
+
+
+@exercise(
+    "05.2",
+    "How many entries of C are kernel weights (not structural zeros) for a 4x4 input and a 3x3 kernel?",
+    "Every row holds the whole kernel once when there is no padding.",
+    "4 rows x 9 weights = 36 of the 64 entries; the other 28 are zeros.",
+)
+def nonzeros() -> int:
+    return int((conv2d_matrix(torch.ones(3, 3), 4) != 0).sum())
+
+
+@exercise(
+    "05.3",
+    "With padding 1, a 4x4 input and a 3x3 kernel of ones: how many kernel weights does the row of the "
+    "top-left output element hold?",
+    "The window of the top-left output sticks out by one row and one column: those taps read padding.",
+    "Only 2x2 = 4 taps fall on the input; padding adds no columns to C, so the other 5 taps are missing.",
+)
+def padded_corner_row() -> int:
+    return int((conv2d_matrix(torch.ones(3, 3), 4, padding=1)[0] != 0).sum())
+
+
+@exercise(
+    "05.4",
+    "Compute C.T @ y for C = conv2d_matrix(w, 4) with w = torch.arange(1., 10.).reshape(3, 3) and "
+    "y = torch.ones(4); give the result reshaped to 4x4 (a tensor).",
+    "C.T @ y is the transposed convolution of y (as a 2x2 image) with w: "
+    "F.conv_transpose2d(y.reshape(1, 1, 2, 2), w[None, None]).",
+    "Each input position collects the weights of every output window that covers it.",
+)
+def transpose_times_ones() -> torch.Tensor:
+    w = torch.arange(1.0, 10.0).reshape(3, 3)
+    return F.conv_transpose2d(torch.ones(1, 1, 2, 2), w[None, None])[0, 0]

@@ -1,0 +1,57 @@
+"""Exercises of 06_transposed_conv_step_by_step (answers computed with PyTorch)."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from ..arithmetic import conv_transpose_output_size
+from ..transposed import matching_output_padding
+from . import exercise
+
+
+@exercise(
+    "06.1",
+    "What is the output height of nn.ConvTranspose2d(1, 1, kernel_size=3, stride=2, padding=1, "
+    "output_padding=1) on a 7x7 input?",
+    "(H-1)s - 2p + d(k-1) + output_padding + 1.",
+    "(7-1)*2 - 2 + 2 + 1 + 1 = 14: exactly twice the input.",
+)
+def output_height() -> int:
+    return int(conv_transpose_output_size(7, 3, stride=2, padding=1, output_padding=1))
+
+
+@exercise(
+    "06.2",
+    "In the worked example (input [[0,1],[2,3]], kernel [[1.1,2.2],[3.3,4.4]], stride 1), which value "
+    "lands in the centre of the 3x3 output?",
+    "All four copies overlap there: each input element contributes the kernel tap that lands on the centre.",
+    "0*4.4 + 1*3.3 + 2*2.2 + 3*1.1 = 11.",
+)
+def centre_value() -> float:
+    x = torch.tensor([[[[0.0, 1.0], [2.0, 3.0]]]])
+    w = torch.tensor([[[[1.1, 2.2], [3.3, 4.4]]]])
+    return float(F.conv_transpose2d(x, w)[0, 0, 1, 1])
+
+
+@exercise(
+    "06.3",
+    "nn.Conv2d(1, 1, 3, stride=2, padding=1) turns an 8x8 input into 4x4. Which output_padding must the "
+    "matching nn.ConvTranspose2d(1, 1, 3, stride=2, padding=1) use to give 8x8 back?",
+    "Without output_padding the transposed convolution returns (4-1)*2 - 2 + 2 + 1.",
+    "It returns 7 without it; 7 and 8 both give 4, and output_padding=1 picks 8.",
+)
+def output_padding_for_8() -> int:
+    return int(matching_output_padding(8, 3, stride=2, padding=1))
+
+
+@exercise(
+    "06.4",
+    "What is the shape of nn.ConvTranspose2d(in_channels=6, out_channels=4, kernel_size=3, groups=2).weight? "
+    "(a tuple)",
+    "A transposed convolution's weight is (in_channels, out_channels // groups, kH, kW).",
+    "(6, 2, 3, 3): the in_channels come first, the reverse of nn.Conv2d.",
+)
+def weight_shape() -> tuple[int, ...]:
+    return tuple(nn.ConvTranspose2d(6, 4, 3, groups=2, device="meta").weight.shape)  # no random init

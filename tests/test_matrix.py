@@ -1,0 +1,92 @@
+"""course_utils.matrix.conv2d_matrix against F.conv2d, F.conv_transpose2d and autograd (notebook 05)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given
+from hypothesis import strategies as st
+
+from course_utils import conv2d_matrix, matching_output_padding
+
+
+@st.composite
+def settings(draw):
+    """A random convolution PyTorch accepts: channels, rectangles, tuples, padding, dilation."""
+    c_in, c_out = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    h, w = draw(st.integers(1, 7)), draw(st.integers(1, 7))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    padding = (draw(st.integers(0, 2)), draw(st.integers(0, 2)))
+    dilation = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    kh = draw(st.integers(1, max(1, (h + 2 * padding[0] - 1) // dilation[0] + 1)))
+    kw = draw(st.integers(1, max(1, (w + 2 * padding[1] - 1) // dilation[1] + 1)))
+    gen = torch.Generator().manual_seed(draw(st.integers(0, 2**16)))
+    x = torch.randn(1, c_in, h, w, generator=gen, dtype=torch.float64)
+    weight = torch.randn(c_out, c_in, min(kh, 4), min(kw, 4), generator=gen, dtype=torch.float64)
+    as_int = draw(st.booleans())
+    kw_ = dict(stride=stride, padding=padding, dilation=dilation)
+    if as_int and len({stride[0], stride[1]}) == 1:
+        kw_["stride"] = stride[0]
+    return x, weight, kw_
+
+
+@given(case=settings())
+def test_matrix_times_input_is_the_convolution(case):
+    x, weight, kw = case
+    y = F.conv2d(x, weight, **kw)
+    C = conv2d_matrix(weight, tuple(x.shape[-2:]), **kw)
+    assert C.shape == (y.numel(), x.numel())
+    torch.testing.assert_close(C @ x.flatten(), y.flatten())
+
+
+@given(case=settings())
+def test_transpose_is_the_transposed_convolution_and_the_input_gradient(case):
+    x, weight, kw = case
+    x = x.clone().requires_grad_(True)
+    y = F.conv2d(x, weight, **kw)
+    g = torch.randn_like(y)
+    y.backward(g)
+    C = conv2d_matrix(weight, tuple(x.shape[-2:]), **kw)
+    torch.testing.assert_close(C.T @ g.flatten(), x.grad.flatten())
+    op = matching_output_padding(tuple(x.shape[-2:]), tuple(weight.shape[-2:]), kw["stride"], kw["padding"],
+                                 kw["dilation"])
+    back = F.conv_transpose2d(g, weight, stride=kw["stride"], padding=kw["padding"], output_padding=op,
+                              dilation=kw["dilation"])
+    torch.testing.assert_close(C.T @ g.flatten(), back.flatten())
+
+
+def test_the_4x16_matrix_of_the_notebook():
+    w = torch.arange(1.0, 10.0).reshape(3, 3)
+    C = conv2d_matrix(w, 4)
+    assert C.shape == (4, 16)
+    assert int((C != 0).sum()) == 36 and int((C == 0).sum()) == 28
+    torch.testing.assert_close(C[0], torch.tensor([1, 2, 3, 0, 4, 5, 6, 0, 7, 8, 9, 0, 0, 0, 0, 0.0]))
+    assert C.T.shape == (16, 4)
+    assert not torch.allclose(C.T @ C, torch.eye(16))
+    assert torch.linalg.matrix_rank(C.T @ C) == 4
+    assert tuple(conv2d_matrix(torch.ones(2, 3, 3, 3), 4).shape) == (2 * 4, 3 * 16)
+    assert tuple(conv2d_matrix(torch.ones(1, 1, 3, 3), (5, 4), stride=2, padding=1).shape) == (6, 20)
+
+
+def test_dtype_follows_the_weight():
+    assert conv2d_matrix(torch.ones(2, 2, dtype=torch.float64), 3).dtype == torch.float64
+
+
+@pytest.mark.parametrize(
+    "args,kwargs,error,message",
+    [
+        ((torch.ones(3),), {"input_size": 4}, ValueError, r"weight must be \(kH, kW\) or \(out_channels"),
+        (([[1, 2]],), {"input_size": 4}, TypeError, r"weight must be a torch.Tensor, got list"),
+        ((torch.ones(3, 3),), {"input_size": 0}, ValueError, r"input_size must be positive, got 0"),
+        ((torch.ones(3, 3),), {"input_size": (4, 4, 4)}, ValueError, r"input_size must be one int or 2 ints"),
+        ((torch.ones(5, 5),), {"input_size": 4}, ValueError,
+         r"kernel_size\[0\] \(5\) is larger than the padded input \(4 \+ 2\*0 = 4\)"),
+        ((torch.ones(3, 3),), {"input_size": 4, "dilation": 2}, ValueError,
+         r"kernel_size\[0\] \(3 with dilation 2 spans 5\) is larger than the padded input"),
+        ((torch.ones(3, 3),), {"input_size": 4, "stride": 0}, ValueError, r"stride must be positive, got 0"),
+    ],
+)
+def test_bad_input_is_explained(args, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        conv2d_matrix(*args, **kwargs)
