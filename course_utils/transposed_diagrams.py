@@ -28,7 +28,7 @@ from matplotlib.transforms import Affine2D
 
 from .arithmetic import conv_output_size, conv_transpose_output_size
 from .matrix import conv2d_matrix
-from .plotting import COLORS, role_cmap
+from .plotting import COLORS, CourseFigure, role_cmap
 from .transposed import ScatterStep, conv_transpose2d_steps
 from .widgets import Explorer, int_slider, play
 
@@ -283,7 +283,7 @@ def conv_matrix_figure(weight: torch.Tensor | None = None, input_size: int = 4, 
         weight = torch.arange(1.0, 10.0).reshape(3, 3)
     if weight.dim() != 2 or weight.shape[0] != weight.shape[1]:
         raise ValueError(f"weight must be a square (k, k) kernel for this figure, got {tuple(weight.shape)}")
-    fig = Figure(dpi=90)
+    fig = CourseFigure(dpi=90)
     _draw_conv_matrix(fig, weight, input_size, stride, padding, dilation)
     return fig
 
@@ -429,7 +429,7 @@ def scatter_figure(x: torch.Tensor | None = None, weight: torch.Tensor | None = 
     if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= n:
         raise ValueError(f"step must be a whole number from 0 to {n} (the number of input elements), got {step!r}")
     grids = _scatter_grids(x, weight, stride, padding, output_padding, dilation, step)
-    fig = Figure(dpi=90)
+    fig = CourseFigure(dpi=90)
     _board(fig, grids, cell=0.34, max_width=9.6, legend=_SCATTER_LEGEND)
     return fig
 
@@ -470,7 +470,7 @@ def scatter_sum_figure(x: torch.Tensor | None = None, weight: torch.Tensor | Non
         grids.append(_Grid(total[window], "output", "output", filled=~out_holes,
                            structural=out_holes if out_holes.any() else None,
                            annotate=np.ones((oh, ow), dtype=bool), symbol="→"))
-    fig = Figure(dpi=90)
+    fig = CourseFigure(dpi=90)
     legend = [("kernel", "scaled kernel copy"), ("output", "sum / output")]
     if holes.any():
         legend.append(("inserted", "no copy reaches: 0"))
@@ -505,7 +505,7 @@ def zero_insertion_figure(x: torch.Tensor | None = None, weight: torch.Tensor | 
     zin.structural_role = "inserted"
     grids = [zin, _Grid(_np(flipped), "kernel", "flipped kernel", symbol="*"),
              _Grid(_np(out), "output", "output", symbol="=")]
-    fig = Figure(dpi=90)
+    fig = CourseFigure(dpi=90)
     _board(fig, grids, cell=0.36, max_width=9.0,
            legend=(("input", "input"), ("inserted", "inserted / padding zeros"), ("kernel", "kernel"),
                    ("output", "output")))
