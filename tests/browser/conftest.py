@@ -16,6 +16,7 @@ import pytest
 from .lab import CHROMIUM_ARGS, NOTEBOOKS, REPO, chromium_path, start_lab
 
 RESULTS_KEY = pytest.StashKey[list]()
+TIMINGS_KEY = pytest.StashKey[list]()
 ARTIFACTS = REPO / "tests" / "browser" / "artifacts"
 
 
@@ -63,11 +64,22 @@ def latency_results(request) -> list:
     return request.config.stash.setdefault(RESULTS_KEY, [])
 
 
+@pytest.fixture(scope="session")
+def notebook_timings(request) -> list:
+    """Rows of ``(notebook, seconds to run all cells, panels, seconds in all)``."""
+    return request.config.stash.setdefault(TIMINGS_KEY, [])
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    write = terminalreporter.write_line
+    timings = config.stash.get(TIMINGS_KEY, [])
+    if timings:
+        terminalreporter.section("notebooks in JupyterLab")
+        for name, run_all, panels, total in timings:
+            write(f"{name:34} run all cells {run_all:5.1f} s, {panels} panel(s), {total:5.1f} s in all")
     rows = config.stash.get(RESULTS_KEY, [])
     if not rows:
         return
-    write = terminalreporter.write_line
     terminalreporter.section("widget redraw in JupyterLab (control moved -> new image shown)")
     write(f"{'notebook':34} {'panel':>5}  {'control':24} {'kind':9} {'median ms':>9} {'max ms':>7} {'n':>3}")
     medians = []

@@ -330,10 +330,16 @@ def _expected_panels(path: Path) -> int:
     return count
 
 
-def _save_screenshot(locator, target: Path) -> None:
+def _save_screenshot(locator, target: Path, margin: int = 10) -> None:
     from PIL import Image
 
-    png = locator.screenshot(animations="disabled", caret="hide")
+    # A white margin around the panel, without the prompt column beside it.
+    old = locator.evaluate("el => [el.style.padding, el.style.background]")
+    locator.evaluate(f"el => {{ el.style.padding = '{margin}px'; el.style.background = 'white'; }}")
+    try:
+        png = locator.screenshot(animations="disabled", caret="hide")
+    finally:
+        locator.evaluate("(el, old) => { el.style.padding = old[0]; el.style.background = old[1]; }", old)
     image = Image.open(io.BytesIO(png)).convert("RGB")
     if image.width > 1000:
         image = image.resize((1000, round(image.height * 1000 / image.width)), Image.Resampling.LANCZOS)
@@ -344,7 +350,8 @@ def _save_screenshot(locator, target: Path) -> None:
 
 @pytest.mark.skipif(not NOTEBOOKS, reason="no notebook in notebooks/ shows a widget yet")
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_every_widget_redraws_in_jupyterlab(notebook: Path, lab_server, browser_context, latency_results):
+def test_every_widget_redraws_in_jupyterlab(notebook: Path, lab_server, browser_context, latency_results,
+                                            notebook_timings):
     started = time.perf_counter()
     page = browser_context.new_page()
     console: list[tuple[str, str]] = []
@@ -394,6 +401,10 @@ def test_every_widget_redraws_in_jupyterlab(notebook: Path, lab_server, browser_
                 latency_results.append((notebook.stem, index + 1, label, control["kind"], times))
             failures += driver.failures
             notes += driver.notes
+            natural, shown = driver.panel.locator("img").first.evaluate(
+                "img => [img.naturalWidth, img.getBoundingClientRect().width]")
+            if natural and shown > 1.15 * natural:
+                notes.append(f"{name}: the {natural} px wide figure is shown {shown:.0f} px wide (scaled up)")
             if os.environ.get("UPDATE_SCREENSHOTS") == "1":
                 driver.panel.scroll_into_view_if_needed()
                 page.evaluate("() => document.activeElement && document.activeElement.blur()")
@@ -405,8 +416,7 @@ def test_every_widget_redraws_in_jupyterlab(notebook: Path, lab_server, browser_
                      if when != "open" and not BENIGN_CONSOLE.search(text)]
         for note in notes:
             print("note:", note)
-        print(f"{notebook.name}: run all {run_seconds:.1f} s, {count} panels, "
-              f"total {time.perf_counter() - started:.1f} s")
+        notebook_timings.append((notebook.name, run_seconds, count, time.perf_counter() - started))
         assert not failures, "\n".join(failures)
     finally:
         try:
