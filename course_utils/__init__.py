@@ -58,6 +58,7 @@ from .transposed_diagrams import (
 
 # --- 07-08 upsampling and segmentation (bilinear kernel, FCN, ...) ---
 # isort: split
+from .fcn import ShapesFCN, build_shapes_fcn, fcn32s, fcn_head, resnet_like_backbone
 from .kernels import (
     bilinear_kernel,
     bilinear_profile,
@@ -74,7 +75,9 @@ from .segmentation import (
     make_shapes,
     make_shapes_data,
     mean_iou,
+    segmentation_grid,
 )
+from .training import TrainingMonitor, TrainResult, predict, steps_to_reach, train_segmentation
 
 __all__ = [
     # 02-04 convolution
@@ -121,6 +124,17 @@ __all__ = [
     "make_shapes",
     "make_shapes_data",
     "mean_iou",
+    "segmentation_grid",
+    "ShapesFCN",
+    "build_shapes_fcn",
+    "fcn32s",
+    "fcn_head",
+    "resnet_like_backbone",
+    "TrainingMonitor",
+    "TrainResult",
+    "predict",
+    "steps_to_reach",
+    "train_segmentation",
     # shared
     "COLORS",
     "Explorer",

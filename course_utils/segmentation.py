@@ -14,9 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from PIL import Image, ImageDraw
 
 from ._checks import check_int
+from .plotting import new_figure
 
 __all__ = [
     "SHAPE_CLASSES",
@@ -26,10 +29,18 @@ __all__ = [
     "confusion_matrix",
     "iou_per_class",
     "mean_iou",
+    "colorize",
+    "segmentation_grid",
 ]
 
 #: Class index -> name; index 0 is the background.
 SHAPE_CLASSES: tuple[str, ...] = ("background", "circle", "square", "triangle", "cross")
+
+#: Shape radius range, as a fraction of the image size.
+RADIUS: tuple[float, float] = (0.11, 0.2)
+
+#: Largest turn of a shape, in degrees (0: squares and crosses axis-aligned, triangles upright).
+MAX_TURN: float = 180.0
 
 #: A colour per class for drawing masks (background dark grey).
 CLASS_COLORS: tuple[tuple[int, int, int], ...] = (
@@ -104,9 +115,9 @@ def _one_image(rng: np.random.Generator, size: int, max_shapes: int) -> tuple[np
     count = int(rng.integers(1, max_shapes + 1))
     kinds = rng.permutation(np.arange(1, len(SHAPE_CLASSES)))[:count]
     for kind in kinds:
-        r = rng.uniform(0.11, 0.2) * size
+        r = rng.uniform(*RADIUS) * size
         cx, cy = rng.uniform(r, size - r, size=2)
-        angle = rng.uniform(0, 2 * np.pi)
+        angle = np.deg2rad(rng.uniform(-MAX_TURN, MAX_TURN))
         layer = Image.new("L", (size, size), 0)
         draw = ImageDraw.Draw(layer)
         if kind == 1:
@@ -218,3 +229,47 @@ def mean_iou(prediction: torch.Tensor, target: torch.Tensor, num_classes: int) -
     ious = iou_per_class(prediction, target, num_classes)
     present = ~torch.isnan(ious)
     return float(ious[present].mean()) if bool(present.any()) else float("nan")
+
+
+def colorize(mask: torch.Tensor) -> np.ndarray:
+    """An ``(H, W)`` mask of class indices as an ``(H, W, 3)`` uint8 picture (``CLASS_COLORS``)."""
+    mask = _check_labels("mask", mask)
+    if mask.dim() != 2:
+        raise ValueError(f"mask must be (H, W), got shape {tuple(mask.shape)}")
+    palette = np.array(CLASS_COLORS, dtype=np.uint8)
+    if int(mask.max()) >= len(palette) or int(mask.min()) < 0:
+        raise ValueError(f"mask holds classes outside 0 to {len(palette) - 1}")
+    return palette[mask.cpu().numpy()]
+
+
+def segmentation_grid(images: torch.Tensor, masks: torch.Tensor, predictions: torch.Tensor | None = None,
+                      *, classes: tuple[str, ...] = SHAPE_CLASSES) -> Figure:
+    """Rows of image / truth (/ prediction) for each image, with a colour key of the classes.
+
+    ``images`` ``(N, 3, H, W)``, ``masks`` and ``predictions`` ``(N, H, W)``. Introduced in 08_fcn_segmentation.
+    """
+    if images.dim() != 4 or masks.dim() != 3 or len(images) != len(masks):
+        raise ValueError(
+            f"images must be (N, 3, H, W) and masks (N, H, W) with the same N, got {tuple(images.shape)} "
+            f"and {tuple(masks.shape)}"
+        )
+    if predictions is not None and predictions.shape != masks.shape:
+        raise ValueError(f"predictions {tuple(predictions.shape)} must match masks {tuple(masks.shape)}")
+    rows = ["image", "truth"] + (["prediction"] if predictions is not None else [])
+    n = len(images)
+    fig = new_figure(1.35 * n, 1.35 * len(rows) + 0.35, dpi=80)
+    axes = fig.subplots(len(rows), n, squeeze=False)
+    for i in range(n):
+        pictures = [images[i].permute(1, 2, 0).clamp(0, 1).cpu().numpy(), colorize(masks[i])]
+        if predictions is not None:
+            pictures.append(colorize(predictions[i]))
+        for r, picture in enumerate(pictures):
+            ax = axes[r, i]
+            ax.imshow(picture, interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if i == 0:
+                ax.set_ylabel(rows[r], fontsize=9)
+    handles = [Patch(facecolor=np.array(c) / 255, label=name) for c, name in zip(CLASS_COLORS, classes, strict=False)]
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=8, frameon=False)
+    return fig

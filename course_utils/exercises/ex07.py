@@ -1,0 +1,43 @@
+"""Exercises of 07_bilinear_upsampling."""
+
+from __future__ import annotations
+
+import torch
+
+from ..kernels import bilinear_kernel, bilinear_upsampler, steady_counts
+from . import exercise
+
+
+@exercise("07.1", "What is the corner weight bilinear_kernel(1, 1, 8)[0, 0, 0, 0]?",
+          hint="k = 8: factor (8 + 1) // 2 = 4, centre 4 - 0.5 = 3.5; the tent at tap 0 is 1 - 3.5 / 4, "
+               "and the 2D filter is the product of two tents.",
+          explanation="(1 - 3.5/4)^2 = 0.125^2 = 0.015625.")
+def _corner_weight() -> float:
+    return bilinear_kernel(1, 1, 8)[0, 0, 0, 0].item()
+
+
+@exercise("07.2", "Which (kernel_size, stride, padding) make a bilinear ConvTranspose2d multiply H and W by 4?",
+          hint="kernel 2f, stride f, padding f/2; check with (H - 1) * s - 2p + k = 4H.",
+          explanation="(8, 4, 2): (H - 1) * 4 - 4 + 8 = 4H.")
+def _factor_four() -> tuple[int, int, int]:
+    layer = bilinear_upsampler(1, 4)
+    return (layer.kernel_size[0], layer.stride[0], layer.padding[0])
+
+
+@exercise("07.3", "The x8 layer (k16 s8 p4, bilinear) upsamples a 6 x 6 input of ones: what is the output "
+                  "at row 0, column 24?",
+          hint="Row 0 is the outermost row: only one input row reaches it, with the tent's tap 4 "
+               "(padding 4 cropped taps 0 to 3). Column 24 is in the interior, where the weights sum to 1.",
+          explanation="1 - |4 - 7.5| / 8 = 0.5625, times 1 from the columns.")
+def _x8_border() -> float:
+    with torch.no_grad():
+        return bilinear_upsampler(1, 8)(torch.ones(1, 1, 6, 6))[0, 0, 0, 24].item()
+
+
+@exercise("07.4", "Kernel 5, stride 2: smallest and largest number of kernel copies on one interior "
+                  "output pixel, as (smallest, largest)?",
+          hint="Along one axis, copies start every 2 pixels and are 5 long: count how many cover a pixel "
+               "(2 or 3). In 2D the count is row count times column count.",
+          explanation="(4, 9): 2 x 2 and 3 x 3; 5 is not a multiple of 2, so the counts are uneven.")
+def _overlap_k5_s2() -> tuple[int, int]:
+    return steady_counts(5, 2)

@@ -1,0 +1,37 @@
+"""Exercises of 08_fcn_segmentation."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ..kernels import bilinear_kernel
+from ..segmentation import mean_iou
+from . import exercise
+
+
+@exercise("08.1", "The backbone gives (1, 512, 11, 16) for a 330 x 500 image: what (H, W) does the "
+                  "k64 s32 p16 ConvTranspose2d output?",
+          hint="(size - 1) * 32 - 2 * 16 + 64 for each axis.",
+          explanation="(352, 512): 32 times 11 and 16, not the 330 x 500 of the image.")
+def _fcn_odd_size() -> tuple[int, int]:
+    layer = nn.ConvTranspose2d(21, 21, kernel_size=64, padding=16, stride=32)
+    with torch.no_grad():
+        return tuple(layer(torch.zeros(1, 21, 11, 16)).shape[-2:])
+
+
+@exercise("08.2", "Truth [0, 0, 0, 1, 1, 2], prediction [0, 0, 1, 1, 2, 2], three classes: mean IoU?",
+          hint="Class 0: intersection 2, union 3. Do the same for classes 1 and 2, then average.",
+          explanation="(2/3 + 1/3 + 1/2) / 3 = 0.5.", rel_tol=1e-3)
+def _hand_miou() -> float:
+    return mean_iou(torch.tensor([0, 0, 1, 1, 2, 2]), torch.tensor([0, 0, 0, 1, 1, 2]), 3)
+
+
+@exercise("08.3", "nn.ConvTranspose2d(21, 21, kernel_size=64, padding=16, stride=32): number of parameters, "
+                  "and number of non-zero weights after bilinear initialisation, as a tuple?",
+          hint="The weight is (21, 21, 64, 64) plus 21 biases; the bilinear kernel fills only the diagonal "
+               "(21 filters), and every tap of a 64-tap tent is non-zero.",
+          explanation="(1806357, 86016): 21 * 21 * 64 * 64 + 21 parameters, 21 * 64 * 64 non-zero weights.")
+def _head_parameters() -> tuple[int, int]:
+    layer = nn.ConvTranspose2d(21, 21, kernel_size=64, padding=16, stride=32)
+    return (sum(p.numel() for p in layer.parameters()), int((bilinear_kernel(21, 21, 64) != 0).sum()))

@@ -1,0 +1,170 @@
+"""Fully convolutional networks (FCN, 全卷积网络) built from PyTorch layers (08_fcn_segmentation).
+
+``fcn32s`` is the classic head on a small randomly initialised ResNet-like
+backbone: the backbone divides H and W by 32, a 1x1 convolution maps its 512
+channels to ``num_classes``, and ``ConvTranspose2d(num_classes, num_classes,
+kernel_size=64, padding=16, stride=32)`` initialised with :func:`bilinear_kernel`
+multiplies H and W by 32 again. ``ShapesFCN`` is the small FCN the course trains
+on the synthetic shapes: a stride-8 encoder, a score layer, and three x2
+upsampling steps, each a bilinear-initialised transposed convolution refined by a
+skip connection from the encoder. No torchvision, no pretrained weights.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ._checks import check_choice, check_int
+from .kernels import bilinear_kernel
+
+__all__ = ["BasicBlock", "resnet_like_backbone", "fcn_head", "fcn32s", "ShapesFCN", "build_shapes_fcn"]
+
+
+def _conv_bn_relu(cin: int, cout: int, stride: int = 1, dilation: int = 1) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, 3, stride, padding=dilation, dilation=dilation, bias=False),
+        nn.BatchNorm2d(cout),
+        nn.ReLU(inplace=True),
+    )
+
+
+class BasicBlock(nn.Module):
+    """Two 3x3 convolutions with a shortcut, as in ResNet-18 (stride 2 halves H and W)."""
+
+    def __init__(self, in_channels: int, out_channels: int, stride: int = 1) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(out_channels)
+        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(out_channels)
+        self.shortcut: nn.Module = nn.Identity()
+        if stride != 1 or in_channels != out_channels:
+            self.shortcut = nn.Sequential(
+                nn.Conv2d(in_channels, out_channels, 1, stride, bias=False), nn.BatchNorm2d(out_channels)
+            )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = torch.relu(self.bn1(self.conv1(x)))
+        return torch.relu(self.bn2(self.conv2(y)) + self.shortcut(x))
+
+
+def resnet_like_backbone(widths: tuple[int, ...] = (32, 64, 128, 256, 512)) -> nn.Sequential:
+    """A small ResNet-like feature extractor that divides H and W by 32 (five stride-2 steps).
+
+    Like ResNet-18 without its last two layers (global pooling and the fully
+    connected classifier): a 7x7 stride-2 stem, a stride-2 max pool, then one
+    :class:`BasicBlock` per width, the last three with stride 2. It ends with
+    ``widths[-1]`` channels (512, as in ResNet-18). Randomly initialised.
+    Introduced in 08_fcn_segmentation.
+    """
+    if len(widths) != 5:
+        raise ValueError(f"widths must have 5 entries (stem and four stages), got {widths!r}")
+    w = [check_int(f"widths[{i}]", v, minimum=1) for i, v in enumerate(widths)]
+    return nn.Sequential(
+        nn.Sequential(nn.Conv2d(3, w[0], 7, 2, 3, bias=False), nn.BatchNorm2d(w[0]), nn.ReLU(inplace=True)),
+        nn.MaxPool2d(3, 2, 1),
+        BasicBlock(w[0], w[1], 1),
+        BasicBlock(w[1], w[2], 2),
+        BasicBlock(w[2], w[3], 2),
+        BasicBlock(w[3], w[4], 2),
+    )
+
+
+def fcn_head(in_channels: int = 512, num_classes: int = 21) -> tuple[nn.Conv2d, nn.ConvTranspose2d]:
+    """The FCN-32s head: ``final_conv`` (1x1, ``in_channels`` -> ``num_classes``) and ``transpose_conv``.
+
+    ``transpose_conv`` is ``nn.ConvTranspose2d(num_classes, num_classes,
+    kernel_size=64, padding=16, stride=32)`` with its weight set to
+    ``bilinear_kernel(num_classes, num_classes, 64)`` (and its bias to 0), so it
+    starts as x32 bilinear upsampling. Introduced in 08_fcn_segmentation.
+    """
+    in_channels = check_int("in_channels", in_channels, minimum=1)
+    num_classes = check_int("num_classes", num_classes, minimum=1)
+    final_conv = nn.Conv2d(in_channels, num_classes, kernel_size=1)
+    transpose_conv = nn.ConvTranspose2d(num_classes, num_classes, kernel_size=64, padding=16, stride=32)
+    with torch.no_grad():
+        transpose_conv.weight.copy_(bilinear_kernel(num_classes, num_classes, 64))
+        transpose_conv.bias.zero_()
+    return final_conv, transpose_conv
+
+
+def fcn32s(num_classes: int = 21, widths: tuple[int, ...] = (32, 64, 128, 256, 512)) -> nn.Sequential:
+    """Backbone (H/32, W/32) + ``final_conv`` + ``transpose_conv``: output (N, num_classes, H, W).
+
+    H and W must be multiples of 32 for the output to match the input exactly.
+    Introduced in 08_fcn_segmentation.
+    """
+    net = resnet_like_backbone(widths)
+    final_conv, transpose_conv = fcn_head(widths[-1], num_classes)
+    net.add_module("final_conv", final_conv)
+    net.add_module("transpose_conv", transpose_conv)
+    return net
+
+
+def _upsample2(channels: int, init: str) -> nn.ConvTranspose2d:
+    layer = nn.ConvTranspose2d(channels, channels, kernel_size=4, stride=2, padding=1, bias=False)
+    if init == "bilinear":
+        with torch.no_grad():
+            layer.weight.copy_(bilinear_kernel(channels, channels, 4))
+    return layer
+
+
+class ShapesFCN(nn.Module):
+    """A small FCN with skip connections for the synthetic shapes (08_fcn_segmentation).
+
+    Encoder: full resolution (``widths[0]`` channels), then three stride-2 stages
+    (H/2, H/4, H/8). A 1x1 convolution gives class scores at H/8. Three times:
+    a k4 s2 p1 ``ConvTranspose2d`` doubles the scores (``init="bilinear"``: set
+    with :func:`bilinear_kernel`; ``"random"``: PyTorch's default initialisation),
+    and a skip branch adds a correction computed from the encoder features at that
+    resolution and the upsampled scores (FCN-8s adds scores the same way; here the
+    branch also sees the scores, like a U-Net). Output: ``(N, num_classes, H, W)``
+    for H and W divisible by 8.
+    """
+
+    def __init__(self, num_classes: int = 5, widths: tuple[int, int, int, int] = (16, 32, 64, 128),
+                 init: str = "bilinear") -> None:
+        super().__init__()
+        num_classes = check_int("num_classes", num_classes, minimum=1)
+        init = str(check_choice("init", init, ("bilinear", "random")))
+        if len(widths) != 4:
+            raise ValueError(f"widths must have 4 entries (one per resolution), got {widths!r}")
+        a, b, c, d = (check_int(f"widths[{i}]", v, minimum=2) for i, v in enumerate(widths))
+        n = num_classes
+        self.init = init
+        self.enc1 = _conv_bn_relu(3, a)  # H
+        self.enc2 = _conv_bn_relu(a, b, 2)  # H/2
+        self.enc3 = nn.Sequential(_conv_bn_relu(b, c, 2), _conv_bn_relu(c, c))  # H/4
+        self.enc4 = nn.Sequential(_conv_bn_relu(c, d, 2), _conv_bn_relu(d, d), _conv_bn_relu(d, d, dilation=2))
+        self.score = nn.Conv2d(d, n, kernel_size=1)  # class scores at H/8
+        self.up3, self.up2, self.up1 = _upsample2(n, init), _upsample2(n, init), _upsample2(n, init)
+        self.skip3 = nn.Sequential(_conv_bn_relu(c + n, c // 2), nn.Conv2d(c // 2, n, 1))
+        self.skip2 = nn.Sequential(_conv_bn_relu(b + n, b // 2), nn.Conv2d(b // 2, n, 1))
+        self.skip1 = nn.Sequential(_conv_bn_relu(a + n, a), nn.Conv2d(a, n, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() != 4 or x.shape[1] != 3 or x.shape[-2] % 8 or x.shape[-1] % 8:
+            raise ValueError(f"x must be (N, 3, H, W) with H and W divisible by 8, got {tuple(x.shape)}")
+        f1 = self.enc1(x)
+        f2 = self.enc2(f1)
+        f3 = self.enc3(f2)
+        y = self.score(self.enc4(f3))
+        y = self.up3(y)
+        y = y + self.skip3(torch.cat([f3, y], dim=1))
+        y = self.up2(y)
+        y = y + self.skip2(torch.cat([f2, y], dim=1))
+        y = self.up1(y)
+        return y + self.skip1(torch.cat([f1, y], dim=1))
+
+
+def build_shapes_fcn(num_classes: int = 5, init: str = "bilinear", *, seed: int = 0,
+                     widths: tuple[int, int, int, int] = (16, 32, 64, 128)) -> ShapesFCN:
+    """A :class:`ShapesFCN` whose random weights are drawn from ``seed`` (same seed, same network).
+
+    Introduced in 08_fcn_segmentation.
+    """
+    seed = check_int("seed", seed, minimum=0)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return ShapesFCN(num_classes, widths, init)
