@@ -28,6 +28,7 @@ from .lab import REPO, ROOT, SKIP_REASON, chromium_path, notebooks_with_widgets
 
 NOTEBOOKS = notebooks_with_widgets()
 SCREENSHOTS = REPO / "images" / "screenshots"
+ARTIFACTS = REPO / "tests" / "browser" / "artifacts"
 KERNEL_TIMEOUT_MS = 180_000  # first kernel start on a busy 2-core machine (torch import)
 RUN_ALL_TIMEOUT_MS = 900_000  # a notebook that trains a small network
 CHANGE_TIMEOUT_MS = 20_000  # one redraw, very generous
@@ -418,6 +419,14 @@ def test_every_widget_redraws_in_jupyterlab(notebook: Path, lab_server, browser_
             print("note:", note)
         notebook_timings.append((notebook.name, run_seconds, count, time.perf_counter() - started))
         assert not failures, "\n".join(failures)
+    except BaseException:
+        # What the page looked like, for the CI log (tests/browser/artifacts/ is not committed).
+        try:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=ARTIFACTS / f"{notebook.stem}-failure.png", full_page=True)
+        except Exception:  # noqa: BLE001 - keep the original error
+            pass
+        raise
     finally:
         try:
             page.evaluate("() => window.__nb && window.__nb.sessionContext.shutdown()")
