@@ -211,9 +211,9 @@ class PanelDriver:
         outcome = self.page.evaluate(_PROBE_JS)
         if outcome["result"] == "message":
             text = outcome["message"]
-            if not text.startswith("Not possible"):
+            if "Something went wrong" in text or "Traceback" in text or not text.startswith("Not possible"):
                 self.failures.append(f"{self.name} / {label}: {text}")
-            else:
+            else:  # a setting the panel explains as impossible (a ValueError of the panel)
                 self.notes.append(f"{self.name} / {label}: {text}")
         elif outcome["result"] == "caption":
             self.notes.append(f"{self.name} / {label}: the caption changed but the image did not")
