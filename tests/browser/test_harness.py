@@ -1,0 +1,38 @@
+"""The browser tests' own machinery, checked without a browser (fast, always run)."""
+
+from __future__ import annotations
+
+import nbformat
+
+from .lab import _SERVER_CONFIG, SKIP_REASON, WIDGET_VIEW, notebooks_with_widgets
+
+
+def _notebook(path, outputs):
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = outputs
+    nb.cells = [nbformat.v4.new_markdown_cell("# title"), cell]
+    nbformat.write(nb, path)
+
+
+def test_notebooks_with_widgets_are_found_by_their_stored_views(tmp_path):
+    view = nbformat.v4.new_output("display_data", data={
+        "text/plain": "Explorer(children=(...))",
+        WIDGET_VIEW: {"version_major": 2, "version_minor": 0, "model_id": "abc"},
+    })
+    picture = nbformat.v4.new_output("display_data", data={"text/plain": "<Figure>"})
+    _notebook(tmp_path / "03_panel.ipynb", [picture, view])
+    _notebook(tmp_path / "02_plain.ipynb", [picture])
+    _notebook(tmp_path / "scratch.ipynb", [view])  # not a course notebook (no NN_ prefix)
+    (tmp_path / "04_broken.ipynb").write_text("{not json", encoding="utf-8")
+    assert [p.name for p in notebooks_with_widgets(tmp_path)] == ["03_panel.ipynb"]
+
+
+def test_the_server_configuration_is_valid_python():
+    source = "CHECKPOINTS = '/tmp/x'\nREFUSED = '/tmp/y'\n" + _SERVER_CONFIG
+    compile(source, "jupyter_server_config.py", "exec")
+    assert "NoSaveContentsManager" in source
+
+
+def test_the_skip_reason_says_how_to_install_chromium():
+    assert "apt-get install chromium" in SKIP_REASON
