@@ -15,6 +15,7 @@ end of the run (goal: a median of at most 250 ms).
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import os
@@ -38,6 +39,8 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
     pytest.mark.skipif(chromium_path() is None, reason=SKIP_REASON),
+    pytest.mark.skipif(importlib.util.find_spec("playwright") is None,
+                       reason="the playwright package is missing: pip install -r requirements-test.txt"),
 ]
 
 # Console lines that are not the course's doing: a stored notebook keeps widget views but
