@@ -23,7 +23,7 @@ from matplotlib.patches import FancyArrowPatch, Rectangle
 from torch import nn
 
 from ._checks import check_choice, check_int
-from ._small_ops import one_thread
+from ._small_ops import ReusedAxesFigure, one_thread, use_reused_axes
 from .arithmetic import conv_output_size
 from .plotting import COLORS, draw_grid, new_figure, role_cmap
 from .widgets import Explorer, dropdown, int_slider
@@ -221,6 +221,8 @@ def _draw_connections(ax: Axes, in_channels: int, out_channels: int, groups: int
     colours[mask == 0] = to_rgb(COLORS["padding"])
     ax.imshow(colours, interpolation="nearest", aspect="equal")
     _cell_lines(ax, out_channels, in_channels)
+    ax.set_xlim(-0.5, in_channels - 0.5)
+    ax.set_ylim(out_channels - 0.5, -0.5)
     ax.set_xlabel(f"{in_channels} input channels", fontsize=7)
     ax.set_ylabel(f"{out_channels} output channels", fontsize=7)
     weights = out_channels * (in_channels // groups) * kernel * kernel
@@ -361,10 +363,14 @@ class _Conv2dPanel:
         else:
             rgb[is_pad] = 0.45 * rgb[is_pad] + 0.55 * np.array(to_rgb(COLORS["padding"]))
 
-        if fig.get_layout_engine() is None:
-            fig.subplots_adjust(left=0.02, right=0.99, top=0.86, bottom=0.12, wspace=0.25)
-        ax_in, ax_out, ax_groups = fig.subplots(1, 3, width_ratios=[1.5, 1.0, 0.75])
+        if isinstance(fig, ReusedAxesFigure):
+            ax_in, ax_out, ax_groups = fig.panel_axes(3, width_ratios=[1.5, 1.0, 0.75], left=0.02,
+                                                      right=0.99, top=0.86, bottom=0.12, wspace=0.25)
+        else:
+            ax_in, ax_out, ax_groups = fig.subplots(1, 3, width_ratios=[1.5, 1.0, 0.75])
         ax_in.imshow(rgb, interpolation="nearest")
+        ax_in.set_xlim(-0.5, pw - 0.5)
+        ax_in.set_ylim(ph - 0.5, -0.5)
         self._grid_lines(ax_in, ph, pw)
         if ph * pw <= 49:  # numbers only where they stay readable (and fast)
             dark = (padded - 1) / max(1, height * width - 1) > 0.6
@@ -389,8 +395,8 @@ class _Conv2dPanel:
         cx = np.arange(w_out) * stride + (span - 1) / 2
         gy, gx = np.meshgrid(cy, cx, indexing="ij")
         ax_in.scatter(gx.ravel(), gy.ravel(), marker="o", s=7, color=COLORS["highlight"], zorder=4)
-        ax_in.set_title(f"input {height}x{width} with padding -> {ph}x{pw}\n"
-                        "orange: kernel taps in the first window (red), dots: window centres", fontsize=8)
+        ax_in.set_title(f"input {height}x{width}, padded {ph}x{pw}\n"
+                        "red: first window, orange: its taps, dots: centres", fontsize=8)
 
         out_rgb = np.empty((h_out, w_out, 3))
         out_rgb[:] = to_rgb(COLORS["output"])
@@ -476,7 +482,5 @@ def conv2d_explorer(height: int = 5, width: int = 5, kernel: int = 3, stride: in
     }
     explorer = Explorer(panel.draw, controls, adapt=panel.adapt, figsize=(8.4, 3.1), dpi=80,
                         title=f"nn.Conv2d({in_channels}, {out_channels}, ...): move the sliders")
-    explorer.fig.set_layout_engine("none")  # fixed margins: faster than constrained layout
-    explorer.render_ms.clear()
-    explorer.render()
+    use_reused_axes(explorer, (8.4, 3.1), 80)  # fixed margins, axes kept between redraws
     return explorer

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from matplotlib.figure import Figure
 
 from ._checks import check_int
-from ._small_ops import one_thread
+from ._small_ops import ReusedAxesFigure, one_thread, use_reused_axes
 from .arithmetic import _flatten_layers, _layer_spec, _per_axis, receptive_field
 from .plotting import COLORS, draw_grid, new_figure, role_cmap
 from .widgets import Explorer, int_slider
@@ -169,14 +169,21 @@ def _explorer_draw(fig: Figure, kernel: int, d1: int, d2: int, d3: int) -> str:
     measured = measure_receptive_field(layers)
     profile = _coverage_1d(kernel, dilations)
     reached = int((grad > 0).sum())
-    ax_map, ax_row = fig.subplots(1, 2, width_ratios=[1, 1.3])
-    if fig.get_layout_engine() is None:
-        fig.subplots_adjust(left=0.03, right=0.98, top=0.84, bottom=0.2, wspace=0.15)
+    if isinstance(fig, ReusedAxesFigure):
+        ax_map, ax_row = fig.panel_axes(2, width_ratios=[1, 1.3], left=0.03, right=0.98, top=0.84,
+                                        bottom=0.2, wspace=0.15)
+    else:
+        ax_map, ax_row = fig.subplots(1, 2, width_ratios=[1, 1.3])
     _draw_coverage(ax_map, grad, f"coverage of one output unit\n{reached} of {grad.size} pixels reached")
-    xs = np.arange(profile.size) - profile.size // 2
+    ax_map.set_xlim(-0.5, grad.shape[1] - 0.5)
+    ax_map.set_ylim(grad.shape[0] - 0.5, -0.5)
+    half = profile.size // 2
+    xs = np.arange(profile.size) - half
     hit = profile > 0
     ax_row.vlines(xs[hit], 0, profile[hit], color=COLORS["input"], linewidth=3)
     ax_row.plot(xs[~hit], np.zeros((~hit).sum()), "x", color="#888888", markersize=4)
+    ax_row.set_xlim(-half - 1, half + 1)
+    ax_row.set_ylim(-0.04 * profile.max(), 1.08 * profile.max())
     ax_row.set_xlabel("input offset from the centre (one row)", fontsize=8)
     ax_row.set_ylabel("paths", fontsize=8)
     ax_row.tick_params(labelsize=7)
@@ -216,7 +223,5 @@ def dilation_explorer(kernel_size: int = 3, dilations: Sequence[int] = (2, 2, 2)
     }
     explorer = Explorer(_explorer_draw, controls, figsize=(7.0, 3.0), dpi=80,
                         title="Three stacked dilated convolutions: who reaches one output unit?")
-    explorer.fig.set_layout_engine("none")  # fixed margins: faster than constrained layout
-    explorer.render_ms.clear()
-    explorer.render()
+    use_reused_axes(explorer, (7.0, 3.0), 80)  # fixed margins, axes kept between redraws
     return explorer

@@ -1,0 +1,129 @@
+"""course_utils.dilation (04_dilated_convolution): coverage maps, measured receptive fields, the panel."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from matplotlib.figure import Figure
+from torch import nn
+
+from course_utils import (
+    coverage_figure,
+    coverage_map,
+    dilated_kernel_figure,
+    dilation_explorer,
+    measure_receptive_field,
+    receptive_field,
+)
+from course_utils.dilation import _coverage_1d, layer_specs
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+def paths_1d(kernel: int, dilations: list[int]) -> np.ndarray:
+    """Independent path count along one axis (stride 1): enumerate every choice of taps."""
+    field = 1 + sum(d * (kernel - 1) for d in dilations)
+    counts = np.zeros(field)
+    for taps in itertools.product(range(kernel), repeat=len(dilations)):
+        counts[sum(t * d for t, d in zip(taps, dilations, strict=True))] += 1
+    return counts
+
+
+@settings(max_examples=120)
+@given(kernel=st.integers(1, 4), dilations=st.lists(st.integers(1, 4), min_size=1, max_size=3))
+def test_coverage_map_counts_every_path(kernel, dilations):
+    expected = np.outer(paths_1d(kernel, dilations), paths_1d(kernel, dilations))
+    got = coverage_map([(kernel, 1, d) for d in dilations]).numpy()
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(_coverage_1d(kernel, dilations), paths_1d(kernel, dilations))
+
+
+def test_measure_matches_formula_on_1500_random_stacks():
+    rng = random.Random(5)
+    mismatches = []
+    for _ in range(1500):
+        specs = [((rng.randint(1, 5), rng.randint(1, 5)), (rng.randint(1, 3), rng.randint(1, 3)),
+                  (rng.randint(1, 4), rng.randint(1, 4))) for _ in range(rng.randint(1, 3))]
+        if receptive_field(specs) != measure_receptive_field(specs):
+            mismatches.append(specs)
+    assert not mismatches, mismatches[:3]
+
+
+def test_measure_with_modules_including_max_pooling():
+    net = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(8, 8, 3, dilation=2),
+                        nn.MaxPool2d(3, stride=2, dilation=2))
+    assert measure_receptive_field(net) == receptive_field(net) == (20, 20)
+
+
+def test_gridding_numbers():
+    gridded = coverage_map([(3, 1, 2)] * 3)
+    hybrid = coverage_map([(3, 1, 1), (3, 1, 2), (3, 1, 5)])
+    assert tuple(gridded.shape) == (13, 13) and int((gridded > 0).sum()) == 49
+    assert tuple(hybrid.shape) == (17, 17) and int((hybrid > 0).sum()) == 289
+    # the total number of paths is 9 ** 3 whatever the dilations
+    assert gridded.sum().item() == hybrid.sum().item() == 9**3
+
+
+def test_coverage_map_margin_and_specs():
+    assert tuple(coverage_map([(3, 2, 1), (3, 1, 1)], margin=1).shape) == (7 + 2 * 2, 7 + 2 * 2)
+    assert layer_specs([nn.Conv2d(1, 1, (3, 5), stride=2)]) == [((3, 5), (2, 2), (1, 1))]
+    with pytest.raises(ValueError, match="margin must be 0 or more"):
+        coverage_map([(3, 1, 1)], margin=-1)
+    with pytest.raises(ValueError, match="at least one"):
+        coverage_map([])
+    with pytest.raises(TypeError, match="layers must be"):
+        coverage_map(3)
+    with pytest.raises(ValueError, match="2D layer"):
+        coverage_map([nn.Conv3d(1, 1, 3)])
+
+
+def test_figures_and_their_messages():
+    assert isinstance(dilated_kernel_figure(3, (1, 2, 3)), Figure)
+    assert isinstance(coverage_figure({"a": [(3, 1, 2)] * 3}), Figure)
+    with pytest.raises(ValueError, match="dilations must contain"):
+        dilated_kernel_figure(3, ())
+    with pytest.raises(ValueError, match=r"dilations\[1\] must be positive"):
+        dilated_kernel_figure(3, (1, 0))
+    with pytest.raises(ValueError, match="stacks must contain"):
+        coverage_figure({})
+
+
+def test_explorer_factory_messages():
+    with pytest.raises(ValueError, match="kernel_size must be between 2 and 5"):
+        dilation_explorer(kernel_size=7)
+    with pytest.raises(ValueError, match="kernel_size must be >= 2"):
+        dilation_explorer(kernel_size=1)
+    with pytest.raises(ValueError, match="dilations must have 3 entries"):
+        dilation_explorer(dilations=(1, 2))
+    with pytest.raises(ValueError, match="dilations must be between 1 and 5"):
+        dilation_explorer(dilations=(1, 2, 9))
+
+
+@pytest.mark.slow
+def test_dilation_explorer_sweep():
+    """Every kernel size and every first dilation, with the other two over their whole range
+    in steps: each setting renders a figure whose caption agrees with the formula."""
+    explorer = dilation_explorer()
+    seen = 0
+    for values in explorer.sweep(choices={"d2": [1, 3, 5], "d3": [1, 2, 4, 5]}):
+        assert explorer.unexpected is None, values
+        assert not explorer.message, (values, explorer.message)
+        assert explorer.png.startswith(b"\x89PNG")
+        layers = [(values["kernel"], 1, values[f"d{i}"]) for i in (1, 2, 3)]
+        field = receptive_field(layers)
+        assert f"receptive_field: {field} x {field}; autograd: {field} x {field}" in explorer.caption
+        seen += 1
+    assert seen == 4 * 5 * 3 * 4
+    assert explorer.values == {"kernel": 3, "d1": 2, "d2": 2, "d3": 2}
