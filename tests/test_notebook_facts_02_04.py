@@ -1,0 +1,223 @@
+"""Every number stated in the prose of notebooks 02, 03 and 04, computed again independently.
+
+Where possible the numbers are recomputed with PyTorch alone (not with course_utils), so
+a helper and the prose cannot drift together.
+"""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from course_utils import (
+    conv2d_explorer,
+    coverage_map,
+    load_image,
+    receptive_field,
+    set_seed,
+    to_tensor,
+)
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+def out_size(layer: nn.Module, *shape: int) -> tuple[int, ...]:
+    with torch.no_grad():
+        return tuple(layer(torch.zeros(*shape)).shape)
+
+
+# --- 02_convolution_dimensions -------------------------------------------------------------
+
+def test_02_dimensions_and_weight_shapes():
+    assert out_size(nn.Conv1d(2, 4, 3), 1, 2, 64) == (1, 4, 62)
+    assert out_size(nn.Conv2d(3, 4, 3), 1, 3, 64, 64) == (1, 4, 62, 62)
+    assert out_size(nn.Conv3d(3, 4, 3), 1, 3, 8, 64, 64) == (1, 4, 6, 62, 62)
+    assert tuple(nn.Conv2d(3, 4, 3).weight.shape[1:]) == (3, 3, 3)  # one output channel: 3D block
+    assert nn.Conv2d(3, 4, 3).weight[0].numel() == 27                # "adds up all 27 products"
+    assert tuple(nn.Conv3d(3, 4, 3).weight.shape) == (4, 3, 3, 3, 3)  # 5 axes
+    conv = nn.Conv2d(3, 2, 3)
+    assert tuple(conv.weight.shape) == (2, 3, 3, 3) and tuple(conv.bias.shape) == (2,)
+    assert out_size(conv, 1, 3, 5, 6) == (1, 2, 3, 4)
+
+
+def test_02_no_flip_unless_symmetric():
+    torch.manual_seed(0)
+    x, w = torch.randn(1, 3, 5, 6), torch.randn(1, 3, 3, 3)
+    assert not torch.allclose(F.conv2d(x, w), F.conv2d(x, w.flip(-2, -1)))
+    sym = (w + w.flip(-2, -1)) / 2
+    torch.testing.assert_close(F.conv2d(x, sym), F.conv2d(x, sym.flip(-2, -1)))
+
+
+def test_02_photo_experiment():
+    photo = to_tensor(load_image("photo"))
+    assert tuple(photo.shape) == (3, 512, 512)
+    assert 512 - 3 + 1 == 510
+    lows, highs, clipped = [], [], []
+    for seed in (1, 2, 3):
+        set_seed(seed)
+        layer = nn.Conv2d(3, 1, 3)
+        nn.init.xavier_normal_(layer.weight)
+        assert layer.weight.numel() == 27 and layer.bias.numel() == 1
+        with torch.no_grad():
+            fm = layer(photo[None])[0]
+        assert tuple(fm.shape) == (1, 510, 510)
+        lows.append(fm.min().item())
+        highs.append(fm.max().item())
+        clipped.append(((fm < 0) | (fm > 1)).float().mean().item())
+    assert round(min(lows), 1) == -0.8 and round(max(highs), 1) == 1.4   # "from about -0.8 to 1.4"
+    assert round(100 * min(clipped)) == 27 and round(100 * max(clipped)) == 44  # "between 27% and 44%"
+    assert min(lows) < 0 < 1 < max(highs)
+
+
+def test_02_one_by_one_convolution():
+    layer = nn.Conv2d(512, 21, kernel_size=1)
+    assert out_size(layer, 1, 512, 10, 15) == (1, 21, 10, 15)
+    assert 21 * 512 == 10752 == layer.weight.numel()
+    assert sum(p.numel() for p in layer.parameters()) == 10773
+
+
+# --- 03_conv2d_parameters ------------------------------------------------------------------
+
+def test_03_formula_examples_and_floor():
+    examples = {(5, 3, 1, 0, 1): 3, (5, 3, 1, 1, 1): 5, (7, 3, 2, 1, 1): 4, (8, 3, 2, 1, 1): 4,
+                (10, 3, 1, 2, 2): 10, (512, 3, 1, 0, 1): 510, (224, 7, 2, 3, 1): 112, (6, 4, 2, 1, 1): 3}
+    for (h, k, s, p, d), expected in examples.items():
+        assert out_size(nn.Conv2d(1, 1, k, s, p, d), 1, 1, h, h)[-1] == expected
+    layer = nn.Conv2d(3, 8, kernel_size=(3, 2), stride=(1, 2), padding=(1, 0))
+    assert out_size(layer, 2, 3, 5, 6) == (2, 8, 5, 3)
+
+
+def test_03_same_padding_with_even_kernel():
+    torch.manual_seed(1)
+    x, w = torch.randn(1, 1, 5, 5), torch.randn(1, 1, 4, 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        same = F.conv2d(x, w, padding="same")
+    assert 4 - 1 == 3  # "3 pixels of padding per axis": 1 before, 2 after
+    torch.testing.assert_close(same, F.conv2d(F.pad(x, (1, 2, 1, 2)), w))
+    assert tuple(same.shape) == (1, 1, 5, 5)
+    with pytest.raises(ValueError, match="strided"):
+        nn.Conv2d(1, 1, 3, stride=2, padding="same")
+
+
+def test_03_explorer_default_and_things_to_try():
+    explorer = conv2d_explorer(height=5, width=5, kernel=3, stride=2, padding=1)
+    assert "(1, 8, 3, 3)" in explorer.caption
+    # "stride 2 on a 6-pixel-wide input: the last padded column is never visited"
+    padded, covered = 6 + 2, (3 - 1) * 2 + 3
+    assert padded - covered == 1
+    explorer.set(width=6)
+    assert "the last 1 padded column is never visited" in explorer.caption
+    # "stride 1 with padding 1: the size is kept"
+    assert out_size(nn.Conv2d(1, 1, 3, 1, 1), 1, 1, 5, 5)[-1] == 5
+
+
+def test_03_groups_counts():
+    assert [nn.Conv2d(8, 8, 3, groups=g, bias=False).weight.numel() for g in (1, 2, 8)] == [576, 288, 72]
+    alexnet = nn.Conv2d(96, 256, kernel_size=5, padding=2, groups=2)
+    assert tuple(alexnet.weight.shape) == (256, 48, 5, 5)
+    assert alexnet.weight.numel() == 307_200
+    assert nn.Conv2d(96, 256, kernel_size=5, padding=2).weight.numel() == 614_400
+    depthwise = nn.Conv2d(32, 32, 3, padding=1, groups=32).weight.numel()
+    pointwise = nn.Conv2d(32, 64, 1).weight.numel()
+    ordinary = nn.Conv2d(32, 64, 3, padding=1).weight.numel()
+    assert (depthwise, pointwise, depthwise + pointwise, ordinary) == (288, 2048, 2336, 18432)
+    assert round(ordinary / (depthwise + pointwise)) == 8  # "about 8 times fewer"
+    assert out_size(nn.Conv2d(96, 256, 5, padding=2, groups=2), 1, 96, 13, 13) == (1, 256, 13, 13)
+
+
+def test_03_padding_modes_on_one_to_nine():
+    x = torch.arange(1.0, 10.0).reshape(1, 1, 3, 3)
+    assert F.pad(x, (1, 1, 1, 1), mode="reflect")[0, 0, 0].tolist() == [5, 4, 5, 6, 5]
+    assert F.pad(x, (1, 1, 1, 1), mode="replicate")[0, 0, 0].tolist() == [1, 1, 2, 3, 3]
+    assert F.pad(x, (1, 1, 1, 1), mode="circular")[0, 0, 0].tolist() == [9, 7, 8, 9, 7]
+
+
+def test_03_two_layers_built_alike():
+    torch.manual_seed(0)
+    a, b = nn.Conv2d(3, 2, 3), nn.Conv2d(3, 2, 3)
+    x = torch.rand(1, 3, 8, 8)
+    assert a(x).shape == b(x).shape and not torch.equal(a(x), b(x))
+    b.load_state_dict(a.state_dict())
+    assert torch.equal(a(x), b(x))
+
+
+# --- 04_dilated_convolution ----------------------------------------------------------------
+
+def test_04_span_and_weights():
+    for d, span in zip((1, 2, 3, 4), (3, 5, 7, 9), strict=True):
+        assert nn.Conv2d(1, 1, 3, dilation=d).weight.numel() == 9
+        assert out_size(nn.Conv2d(1, 1, 3, dilation=d), 1, 1, span, span)[-1] == 1  # spans exactly
+    assert out_size(nn.Conv2d(1, 1, 3, dilation=2), 1, 1, 9, 9)[-1] == 9 - 5 + 1 == 5
+
+
+def test_04_padding_that_keeps_the_size():
+    assert out_size(nn.Conv2d(1, 16, 3, padding=2, dilation=(2, 2)), 1, 1, 10, 10) == (1, 16, 10, 10)
+    for k, d in itertools.product((3, 5, 7), (1, 2, 3)):
+        assert out_size(nn.Conv2d(1, 1, k, padding=d * (k - 1) // 2, dilation=d), 1, 1, 10, 10)[-1] == 10
+
+
+def walk_field(specs):
+    """Independent receptive field: walk back from one output unit to the input."""
+    r = 1
+    for k, s, d in reversed(specs):
+        r = (r - 1) * s + d * (k - 1) + 1
+    return r
+
+
+def test_04_receptive_fields():
+    assert walk_field([(3, 1, 1)] * 3) == 7
+    assert walk_field([(3, 1, 2)] * 3) == 13
+    assert walk_field([(3, 1, 1), (3, 1, 2), (3, 1, 5)]) == 17
+    assert walk_field([(3, 1, 1)] * 8) == 17
+    assert min(n for n in range(1, 20) if walk_field([(3, 1, 1)] * n) >= 17) == 8   # eight layers
+    assert 8 * 9 == 72 and 3 * 9 == 27 and 17 * 17 == 289
+    vgg = [(3, 1, 1), (3, 1, 1), (2, 2, 1), (3, 1, 1), (3, 1, 1), (2, 2, 1)]
+    assert walk_field(vgg) == 16
+    assert walk_field([(3, 2, 1), (3, 1, 2), (3, 1, 1)]) == 15
+    assert walk_field([(7, 2, 1), (3, 2, 1), (3, 1, 1)]) == 19
+    assert (walk_field([(3, 1, 1), (3, 1, 1)]), walk_field([(5, 1, 2), (3, 1, 1)])) == (5, 11)
+
+
+def test_04_autograd_measurement_in_the_notebook():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(1, 4, 3, dilation=1), nn.Conv2d(4, 4, 3, dilation=2),
+                        nn.Conv2d(4, 1, 3, dilation=5))
+    x = torch.randn(1, 1, 41, 41, requires_grad=True)
+    y = net(x)
+    assert tuple(y.shape) == (1, 1, 25, 25) and 41 - 16 == 25 and 25 // 2 == 12
+    y[0, 0, 12, 12].backward()
+    hit = x.grad[0, 0] != 0
+    rows, cols = hit.any(1).nonzero().flatten(), hit.any(0).nonzero().flatten()
+    assert (rows.max() - rows.min() + 1, cols.max() - cols.min() + 1) == (17, 17)
+
+
+def reached_offsets(kernel, dilations):
+    return {sum(t * d for t, d in zip(taps, dilations, strict=True))
+            for taps in itertools.product(range(kernel), repeat=len(dilations))}
+
+
+def test_04_gridding_numbers():
+    gridded = reached_offsets(3, (2, 2, 2))
+    assert len(gridded) == 7 and max(gridded) + 1 == 13 and 7 * 7 == 49 and 13 * 13 == 169
+    hybrid = reached_offsets(3, (1, 2, 5))
+    assert len(hybrid) == 17 == max(hybrid) + 1 and 17 * 17 == 289
+    assert int((coverage_map([(3, 1, 2)] * 3) > 0).sum()) == 49
+    # things to try
+    assert len(reached_offsets(3, (1, 2, 3))) == max(reached_offsets(3, (1, 2, 3))) + 1  # no holes
+    assert reached_offsets(3, (3, 3, 3)) == set(range(0, 19, 3))                    # every third
+    for k in (4, 5):
+        assert all(o % 2 == 0 for o in reached_offsets(k, (2, 2, 2)))                 # even offsets
+    assert len(reached_offsets(3, (1, 1, 2))) == max(reached_offsets(3, (1, 1, 2))) + 1
+    assert receptive_field([(3, 1, 2)] * 3) == 13
