@@ -21,7 +21,7 @@ from matplotlib.collections import LineCollection, PatchCollection, PathCollecti
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
-from matplotlib.patches import Patch, Rectangle
+from matplotlib.patches import Rectangle
 from matplotlib.path import Path
 from matplotlib.textpath import TextPath
 from matplotlib.transforms import Affine2D
@@ -74,7 +74,7 @@ class _Grid:
     filled: np.ndarray | None = None  # cells drawn in the role's colour (others: empty)
     structural: np.ndarray | None = None  # grey hatched zeros
     structural_role: str = "inserted"
-    hatch: bool = True  # hatch the structural zeros (off for very large grids: faster)
+    hatch: bool = True  # hatch the structural zeros
     annotate: np.ndarray | None = None  # cells that get their number
     outlines: list[tuple[int, int, int, int, str]] = field(default_factory=list)  # top,left,h,w,colour
     faded: np.ndarray | None = None  # cells shown pale (cropped away)
@@ -84,12 +84,28 @@ class _Grid:
     row_labels: Sequence[str] | None = None
 
 
+
+
+def _axes(fig: Figure) -> Axes:
+    """The figure's one axes: reused (emptied) when a panel redraws, created otherwise."""
+    if fig.axes:
+        ax = fig.axes[0]
+        for artist in [*ax.images, *ax.collections, *ax.patches, *ax.texts]:
+            artist.remove()
+        return ax
+    fig.set_layout_engine("none")
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_axis_off()
+    return ax
+
+
 def _board(fig: Figure, grids: Sequence[_Grid], *, cell: float = 0.3, max_width: float = 9.6,
            legend: Sequence[tuple[str, str]] = ()) -> Axes:
     """Draw ``grids`` side by side (top-aligned) in one axes filling ``fig``.
 
-    All grids become ONE image, all cell borders one line collection, all numbers one
-    collection of glyph outlines: a handful of artists however many cells there are.
+    All grids become ONE image (hatching included), all cell borders one line
+    collection, all words and numbers one collection of glyph outlines: a handful of
+    artists however many cells there are, so a redraw takes a few tens of ms.
     ``legend`` is a list of ``(role, label)`` pairs drawn under the grids.
     """
     has_cols = any(g.col_labels for g in grids)
@@ -101,83 +117,82 @@ def _board(fig: Figure, grids: Sequence[_Grid], *, cell: float = 0.3, max_width:
     width = x - 1
     rows_max = max(g.values.shape[0] for g in grids)
     top = _TITLE + (0.9 if has_cols else 0.0)
-    bottom = 1.3 if legend else 0.2
+    bottom = 1.5 if legend else 0.2
     total_h = top + rows_max + bottom
     cell = min(cell, max_width / (width + 0.4))
-    fig.set_layout_engine("none")
     fig.set_size_inches(max((width + 0.4) * cell, 1.5), max(total_h * cell, 1.0))
-    ax = fig.add_axes((0, 0, 1, 1))
-    ax.set_axis_off()
+    ax = _axes(fig)
     size = max(4.0, min(9.0, cell * 26))
+    title_size = min(9.0, max(6.5, size))
+    words = _Words(cell)
 
-    image = np.zeros((rows_max, width, 4))
+    image = np.zeros((rows_max, width, 4), dtype=np.uint8)  # one pixel per cell
+    hatch: list[tuple[tuple[float, float], tuple[float, float]]] = []
     segments: list[tuple[tuple[float, float], tuple[float, float]]] = []
     boxes: list[Rectangle] = []
     box_colours: list[str] = []
     box_widths: list[float] = []
-    hatched: list[Rectangle] = []
-    texts: list[str] = []
-    text_xy: list[tuple[float, float]] = []
-    text_colours: list[str] = []
     for g, x0 in zip(grids, lefts, strict=True):
         rows, cols = g.values.shape
         rgba, numbers = _cells(g)
         image[:rows, x0: x0 + cols] = rgba
+        if g.structural is not None and g.hatch:
+            for r, c in zip(*np.nonzero(g.structural), strict=True):
+                cx, cy = x0 + c, top + r + 1  # bottom-left corner (the y axis runs down)
+                hatch += [((cx, cy - 0.5), (cx + 0.5, cy - 1)), ((cx, cy), (cx + 1, cy - 1)),
+                          ((cx + 0.5, cy), (cx + 1, cy - 0.5))]
         segments += [((x0, top + r), (x0 + cols, top + r)) for r in range(1, rows)]
         segments += [((x0 + c, top), (x0 + c, top + rows)) for c in range(1, cols)]
         boxes.append(Rectangle((x0, top), cols, rows))
         box_colours.append("#bdbdbd")
         box_widths.append(0.6)
-        if g.structural is not None and g.hatch:
-            hatched += [Rectangle((x0 + c, top + r), 1, 1) for r, c in zip(*np.nonzero(g.structural),
-                                                                            strict=True)]
         for r, c, text, colour in numbers:
-            texts.append(text)
-            text_xy.append((x0 + c + 0.5, top + r + 0.5))
-            text_colours.append(colour)
+            words.add(x0 + c + 0.5, top + r + 0.5, text, colour, size)
         for r, c, h, w, colour in g.outlines:
             boxes.append(Rectangle((x0 + c, top + r), w, h))
             box_colours.append(colour)
             box_widths.append(2.0)
         for c, label in enumerate(g.col_labels or ()):
-            texts.append(label)
-            text_xy.append((x0 + c + 0.5, top - 0.45))
-            text_colours.append(COLORS["input"])
+            words.add(x0 + c + 0.5, top - 0.45, label, COLORS["input"], size * 0.8)
         for r, label in enumerate(g.row_labels or ()):
-            texts.append(label)
-            text_xy.append((x0 - 0.8, top + r + 0.5))
-            text_colours.append(COLORS["output"])
+            words.add(x0 - 0.2, top + r + 0.5, label, COLORS["output"], size * 0.8, ha="right")
         if g.symbol:
-            ax.text(x0 - 0.5, top + rows / 2, g.symbol, ha="center", va="center", fontsize=size * 1.4,
-                    color=COLORS["text"])
+            words.add(x0 - 0.5, top + rows / 2, g.symbol, COLORS["text"], max(10.0, size * 1.4))
         if g.title:
-            ax.text(x0 + cols / 2, top - (1.0 if has_cols else 0.15), g.title, ha="center", va="bottom",
-                    fontsize=min(9.0, max(6.5, size)), color=COLORS.get(g.role, COLORS["text"]))
+            words.add(x0 + cols / 2, top - (1.35 if has_cols else 0.55), g.title,
+                      COLORS.get(g.role, COLORS["text"]), title_size)
     ax.imshow(image, extent=(0, width, top + rows_max, top), interpolation="nearest", aspect="auto")
+    if hatch:  # the hatching of structural zeros: one collection of short diagonal strokes
+        ax.add_collection(LineCollection(hatch, colors="#acacac", linewidths=0.6))
     ax.add_collection(LineCollection(segments, colors="white", linewidths=1.0))
-    if hatched:
-        ax.add_collection(PatchCollection(hatched, facecolor="none", edgecolor="#a8a8a8", hatch="///",
-                                          linewidth=0))
+    if legend:
+        _legend_items(legend, words, boxes, box_colours, box_widths, ax, width / 2, top + rows_max + 0.85,
+                      size=7.5)
     ax.add_collection(PatchCollection(boxes, facecolor="none", edgecolors=box_colours,
                                       linewidths=box_widths))
-    if texts:
-        xs, ys = np.array(text_xy).T
-        _numbers(ax, xs, ys, texts, size, text_colours)
-    if legend:
-        handles = [
-            Patch(facecolor=COLORS[role], edgecolor="#b0b0b0",
-                  hatch="///" if role in ("padding", "inserted") else None, label=label)
-            for role, label in legend
-        ]
-        fig.legend(handles=handles, loc="lower center", ncols=len(handles), fontsize=7.5, frameon=False,
-                   handlelength=1.4, borderaxespad=0.2)
+    words.draw(ax)
     ax.set_xlim(-0.2, width + 0.2)
     ax.set_ylim(total_h, 0)
     return ax
 
 
+def _legend_items(legend: Sequence[tuple[str, str]], words: _Words, boxes: list[Rectangle],
+                  box_colours: list[str], box_widths: list[float], ax: Axes, centre: float, y: float,
+                  size: float) -> None:
+    """A colour key centred at ``(centre, y)``: a swatch (hatched for zeros) and a label per role."""
+    swatch, gap, space = 0.9, 0.3, 1.0
+    widths = [words.width(label, size) for _, label in legend]
+    total = sum(swatch + gap + w for w in widths) + space * (len(legend) - 1)
+    x = centre - total / 2
+    for (role, label), w in zip(legend, widths, strict=True):
+        ax.add_patch(Rectangle((x, y - 0.3), swatch, 0.6, facecolor=COLORS[role], edgecolor="#b0b0b0",
+                               linewidth=0.5, hatch="////" if role in ("padding", "inserted") else None))
+        words.add(x + swatch + gap, y, label, COLORS["text"], size, ha="left")
+        x += swatch + gap + w + space
+
+
 def _cells(g: _Grid) -> tuple[np.ndarray, list[tuple[int, int, str, str]]]:
-    """The colours of a grid's cells and the numbers to write (row, col, text, colour)."""
+    """The cells' colours (one RGBA pixel per cell) and the numbers to write (row, col, text, colour)."""
     values = g.values.astype(float)
     filled = np.ones_like(values, dtype=bool) if g.filled is None else g.filled
     vmax = g.vmax if g.vmax is not None else (float(np.abs(values[filled]).max()) if filled.any() else 1.0)
@@ -190,6 +205,7 @@ def _cells(g: _Grid) -> tuple[np.ndarray, list[tuple[int, int, str, str]]]:
         rgba[g.structural] = to_rgba(COLORS[g.structural_role])
     if g.faded is not None:
         rgba[g.faded, :3] = 0.35 * rgba[g.faded, :3] + 0.65
+    pixels = (rgba * 255).round().astype(np.uint8)
     annotate = filled if g.annotate is None else g.annotate
     numbers = []
     for y, x in zip(*np.nonzero(annotate), strict=True):
@@ -197,40 +213,60 @@ def _cells(g: _Grid) -> tuple[np.ndarray, list[tuple[int, int, str, str]]]:
         structural = g.structural is not None and g.structural[y, x]
         colour = "white" if dark else ("#888888" if structural else COLORS["text"])
         numbers.append((int(y), int(x), _fmt(values[y, x]), colour))
-    return rgba, numbers
+    return pixels, numbers
 
 
-_PATHS: dict[str, Path] = {}
+_GLYPHS: dict[str, tuple[np.ndarray, np.ndarray, float]] = {}
 _FONT = FontProperties(family="DejaVu Sans")
 
 
-def _glyphs(text: str) -> Path:
-    """``text`` as a glyph outline 1 point high, centred on (0, 0) (cached)."""
-    if text not in _PATHS:
+def _glyph(text: str) -> tuple[np.ndarray, np.ndarray, float]:
+    """``text`` as glyph outlines 1 point high: (vertices, codes, width), starting at x = 0
+    and centred vertically on the middle of a digit, so all numbers sit on one line (cached)."""
+    if text not in _GLYPHS:
+        digit = TextPath((0, 0), "0", size=1, prop=_FONT).vertices
+        y_mid = (digit[:, 1].min() + digit[:, 1].max()) / 2
         path = TextPath((0, 0), text, size=1, prop=_FONT)
-        box = path.get_extents()
-        if "" not in _PATHS:  # the digit 0 gives every number the same vertical centre
-            _PATHS[""] = TextPath((0, 0), "0", size=1, prop=_FONT)
-        digit = _PATHS[""].get_extents()
-        _PATHS[text] = path.transformed(
-            Affine2D().translate(-(box.x0 + box.x1) / 2, -(digit.y0 + digit.y1) / 2)
-        )
-    return _PATHS[text]
+        vertices = np.asarray(path.vertices, dtype=float)
+        codes = np.asarray(path.codes) if path.codes is not None else np.full(len(vertices), Path.LINETO)
+        x0, x1 = (vertices[:, 0].min(), vertices[:, 0].max()) if len(vertices) else (0.0, 0.0)
+        _GLYPHS[text] = (vertices - (x0, y_mid), codes, float(x1 - x0))
+    return _GLYPHS[text]
 
 
-def _numbers(ax: Axes, xs: np.ndarray, ys: np.ndarray, texts: Sequence[str], size: float,
-             colours: Sequence[str]) -> None:
-    """Write many short numbers as ONE collection of glyph outlines (far faster than Text artists)."""
-    if len(texts) == 0:
-        return
-    fig = ax.get_figure()
-    paths = [_glyphs(t) for t in texts]
-    collection = PathCollection(
-        paths, offsets=np.column_stack([xs, ys]), offset_transform=ax.transData,
-        transform=Affine2D().scale(size / 72.0) + fig.dpi_scale_trans,  # type: ignore[union-attr]
-        facecolors=colours, edgecolors="none", linewidths=0,
-    )
-    ax.add_collection(collection, autolim=False)
+class _Words:
+    """Text gathered for ONE collection of glyph outlines (far faster to draw than Text artists)."""
+
+    def __init__(self, cell_inches: float) -> None:
+        self.cell = cell_inches
+        self.paths: list[Path] = []
+        self.offsets: list[tuple[float, float]] = []
+        self.colours: list[str] = []
+
+    def width(self, text: str, size: float) -> float:
+        """Width of ``text`` at ``size`` points, in cells."""
+        return _glyph(text)[2] * size / 72.0 / self.cell
+
+    def add(self, x: float, y: float, text: str, colour: str, size: float, ha: str = "center") -> None:
+        vertices, codes, width = _glyph(text)
+        if not len(vertices):
+            return
+        shift = {"center": -width / 2, "left": 0.0, "right": -width}[ha]
+        points = (vertices + (shift, 0.0)) * size * (1.0, -1.0)  # y flipped: the axes' y runs down
+        self.paths.append(Path(points, codes))
+        self.offsets.append((x, y))
+        self.colours.append(colour)
+
+    def draw(self, ax: Axes) -> None:
+        if not self.paths:
+            return
+        fig = ax.get_figure()
+        # glyphs in points (scaled to pixels by the figure's dpi), placed at data offsets
+        to_pixels = Affine2D().scale(1 / 72.0, -1 / 72.0) + fig.dpi_scale_trans  # type: ignore[union-attr]
+        ax.add_collection(PathCollection(
+            self.paths, offsets=np.array(self.offsets), offset_transform=ax.transData, transform=to_pixels,
+            facecolors=self.colours, edgecolors="none", linewidths=0,
+        ), autolim=False)
 
 
 def _np(t: torch.Tensor) -> np.ndarray:
@@ -253,7 +289,7 @@ def _draw_conv_matrix(fig: Figure, weight: torch.Tensor, input_size: int, stride
         _Grid(np.arange(n_in).reshape(input_size, input_size), "input", "input x", vmax=3 * n_in),
         _Grid(_np(weight), "kernel", "kernel"),
         _Grid(values, "kernel", f"C  ({n_out} x {n_in})", filled=nonzero, structural=~nonzero,
-              structural_role="padding", hatch=values.size <= 400, annotate=nonzero,
+              structural_role="padding", annotate=nonzero,
               col_labels=[f"x{j}" for j in range(n_in)] if labels else None,
               row_labels=[f"y{i}" for i in range(n_out)] if labels else None),
         _Grid(np.arange(n_out).reshape(ho, ho), "output", "output y", vmax=3 * n_out),
@@ -313,7 +349,7 @@ def conv_matrix_explorer(input_size: int = 4, kernel_size: int = 3, stride: int 
         w = torch.arange(1.0, kernel_size * kernel_size + 1).reshape(kernel_size, kernel_size)
         return _draw_conv_matrix(fig, w, input_size, stride, padding, dilation)
 
-    return Explorer(draw, controls, adapt=adapt, figsize=(8.0, 3.0), dpi=80,
+    return Explorer(draw, controls, adapt=adapt, figsize=(8.0, 3.0), dpi=80, clear=False,
                     title="The convolution as a matrix C (rows: outputs, columns: inputs)")
 
 
@@ -545,7 +581,7 @@ def scatter_explorer(input_size: int = 2, kernel_size: int = 2, stride: int = 1,
         _board(fig, grids, cell=0.34, max_width=9.6, legend=_SCATTER_LEGEND)
         return _scatter_caption(x, w, stride, padding, output_padding, dilation, step)
 
-    explorer = Explorer(draw, controls, adapt=adapt, figsize=(9.0, 2.4), dpi=72,
+    explorer = Explorer(draw, controls, adapt=adapt, figsize=(9.0, 2.4), dpi=72, clear=False,
                         title="Transposed convolution, one input element at a time (press Play)")
     player = play("play", step, 0, input_size * input_size, interval_ms=900)
     widgets.link((explorer.controls["step"], "value"), (player, "value"))
