@@ -58,6 +58,9 @@ def conv2d_matrix(
     padding_t = check_tuple("padding", padding, 2, minimum=0)
     dilation_t = check_tuple("dilation", dilation, 2, minimum=1)
     c_out, c_in, kh, kw = w4.shape
+    if all(isinstance(v, int) for v in (input_size, stride, padding, dilation)):
+        for k in (kh, kw):  # one value for both axes: word any error without an axis index
+            conv_output_size(input_size, k, stride, padding, dilation)  # type: ignore[arg-type]
     ho, wo = conv_output_size(size, (kh, kw), stride_t, padding_t, dilation_t)  # type: ignore[misc]
     (h, w), (sh, sw), (ph, pw), (dh, dw) = size, stride_t, padding_t, dilation_t
 

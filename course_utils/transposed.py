@@ -98,6 +98,10 @@ def _setup(
     kernel = (weight.shape[2], weight.shape[3])
     if min(kernel) < 1 or weight.shape[1] < 1:
         raise ValueError(f"weight must not be empty, got shape {tuple(weight.shape)}")
+    if all(isinstance(v, int) for v in (stride, padding, output_padding, dilation)):
+        # one value for both axes: word any error without an axis index, as the learner typed it
+        for n, k in zip(size, kernel, strict=True):
+            conv_transpose_output_size(n, k, stride, padding, output_padding, dilation)  # type: ignore[arg-type]
     out = conv_transpose_output_size(size, kernel, stride_t, padding_t, output_padding_t, dilation_t)
     full = tuple((n - 1) * s + d * (k - 1) + 1 for n, s, d, k in zip(size, stride_t, dilation_t, kernel,
                                                                        strict=True))

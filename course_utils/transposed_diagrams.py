@@ -525,7 +525,8 @@ def zero_insertion_figure(x: torch.Tensor | None = None, weight: torch.Tensor | 
     x = example_input(2) if x is None else x
     weight = example_kernel(2) if weight is None else weight
     (h, w), (kh, kw) = x.shape, weight.shape
-    conv_transpose_output_size((h, w), (kh, kw), stride, padding, output_padding, dilation)
+    for n, k in ((h, kh), (w, kw)):
+        conv_transpose_output_size(n, k, stride, padding, output_padding, dilation)  # checks, worded
     spread = torch.zeros((h - 1) * stride + 1, (w - 1) * stride + 1)
     spread[::stride, ::stride] = x
     data = torch.zeros_like(spread, dtype=torch.bool)

@@ -81,9 +81,11 @@ def test_dtype_follows_the_weight():
         ((torch.ones(3, 3),), {"input_size": 0}, ValueError, r"input_size must be positive, got 0"),
         ((torch.ones(3, 3),), {"input_size": (4, 4, 4)}, ValueError, r"input_size must be one int or 2 ints"),
         ((torch.ones(5, 5),), {"input_size": 4}, ValueError,
-         r"kernel_size\[0\] \(5\) is larger than the padded input \(4 \+ 2\*0 = 4\)"),
+         r"^kernel_size \(5\) is larger than the padded input \(4 \+ 2\*0 = 4\)$"),
         ((torch.ones(3, 3),), {"input_size": 4, "dilation": 2}, ValueError,
-         r"kernel_size\[0\] \(3 with dilation 2 spans 5\) is larger than the padded input"),
+         r"^kernel_size \(3 with dilation 2 spans 5\) is larger than the padded input"),
+        ((torch.ones(3, 3),), {"input_size": (4, 2)}, ValueError,
+         r"kernel_size\[1\] \(3\) is larger than the padded input \(2 \+ 2\*0 = 2\)"),
         ((torch.ones(3, 3),), {"input_size": 4, "stride": 0}, ValueError, r"stride must be positive, got 0"),
     ],
 )

@@ -153,12 +153,14 @@ def test_matching_output_padding_restores_the_shape(size, k, s, p, d):
 # -- bad input: worded errors ------------------------------------------------------------------
 
 BAD = [
-    (dict(stride=2, output_padding=2), ValueError, r"output_padding\[0\] \(2\) must be smaller than stride \(2\) or dilation \(1\)"),
-    (dict(padding=2), ValueError, r"padding\[0\] \(2\) crops 4 from a full output of 3"),
+    (dict(stride=2, output_padding=2), ValueError, r"^output_padding \(2\) must be smaller than stride \(2\) or dilation \(1\)$"),
+    (dict(padding=2), ValueError, r"^padding \(2\) crops 4 from a full output of 3"),
     (dict(stride=0), ValueError, r"stride must be positive, got 0"),
     (dict(stride=(1, 2, 3)), ValueError, r"stride must be one int or 2 ints"),
     (dict(padding=-1), ValueError, r"padding must be 0 or more, got -1"),
     (dict(dilation=1.5), TypeError, r"dilation must be a whole number, got 1.5"),
+    (dict(stride=(2, 1), output_padding=(0, 1)), ValueError,
+     r"output_padding\[1\] \(1\) must be smaller than stride \(1\) or dilation \(1\)"),
     (dict(groups=2), ValueError, r"in_channels \(1\) must be divisible by groups \(2\)"),
 ]
 
