@@ -76,20 +76,20 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if timings:
         terminalreporter.section("notebooks in JupyterLab")
         for name, run_all, panels, total in timings:
-            write(f"{name:34} run all cells {run_all:5.1f} s, {panels} panel(s), {total:5.1f} s in all")
+            write(f"{name:38} run all cells {run_all:5.1f} s, {panels} panel(s), {total:5.1f} s in all")
     rows = config.stash.get(RESULTS_KEY, [])
     if not rows:
         return
     terminalreporter.section("widget redraw in JupyterLab (control moved -> new image shown)")
-    write(f"{'notebook':34} {'panel':>5}  {'control':24} {'kind':9} {'median ms':>9} {'max ms':>7} {'n':>3}")
+    write(f"{'notebook':32} {'panel':>5}  {'control':24} {'kind':9} {'median ms':>9} {'max ms':>7} {'n':>3}")
     medians = []
     for notebook, panel, control, kind, times in rows:
         if not times:
-            write(f"{notebook:34} {panel:>5}  {control[:24]:24} {kind:9} {'-':>9} {'-':>7} {0:>3}")
+            write(f"{notebook:32} {panel:>5}  {control[:24]:24} {kind:9} {'-':>9} {'-':>7} {0:>3}")
             continue
         median = statistics.median(times)
         medians.append(median)
-        write(f"{notebook:34} {panel:>5}  {control[:24]:24} {kind:9} {median:9.0f} {max(times):7.0f} "
+        write(f"{notebook:32} {panel:>5}  {control[:24]:24} {kind:9} {median:9.0f} {max(times):7.0f} "
               f"{len(times):>3}")
     if medians:
         write(f"browser redraw: median of medians {statistics.median(medians):.0f} ms, "
