@@ -395,8 +395,7 @@ class _Conv2dPanel:
         cx = np.arange(w_out) * stride + (span - 1) / 2
         gy, gx = np.meshgrid(cy, cx, indexing="ij")
         ax_in.scatter(gx.ravel(), gy.ravel(), marker="o", s=7, color=COLORS["highlight"], zorder=4)
-        ax_in.set_title(f"input {height}x{width}, padded {ph}x{pw}\n"
-                        "red: first window, orange: its taps, dots: centres", fontsize=8)
+        ax_in.set_title(f"input {height}x{width}, padded {ph}x{pw}", fontsize=8)
 
         out_rgb = np.empty((h_out, w_out, 3))
         out_rgb[:] = to_rgb(COLORS["output"])
@@ -408,8 +407,7 @@ class _Conv2dPanel:
                                    linewidth=2.2))
         ax_out.set_xlim(-0.5, max(w_out, 3) - 0.5)
         ax_out.set_ylim(max(h_out, 3) - 0.5, -0.5)
-        ax_out.set_title(f"output {h_out}x{w_out}\n(one cell per window)", fontsize=8,
-                         color=COLORS["output"])
+        ax_out.set_title(f"output {h_out}x{w_out}", fontsize=8, color=COLORS["output"])
         _draw_connections(ax_groups, self.in_channels, self.out_channels, groups, kernel)
 
         return self._caption(height, width, padding, dilation, kernel, stride, groups, h_out, w_out,
@@ -421,7 +419,7 @@ class _Conv2dPanel:
 
     def _caption(self, height, width, padding, dilation, kernel, stride, groups, h_out, w_out,
                  shape, line, pad_h, pad_w, ph, pw, span) -> str:
-        lines = []
+        lines = ["red: the first window (orange: its taps); dots: the centre of every window"]
         for axis, size, out, pads, padded in (("H", height, h_out, pad_h, ph), ("W", width, w_out, pad_w, pw)):
             if padding == "same":
                 lines.append(f"{axis}_out = {axis} = {out}   (padding='same' adds d(k-1) = {sum(pads)}: "

@@ -170,11 +170,11 @@ def _explorer_draw(fig: Figure, kernel: int, d1: int, d2: int, d3: int) -> str:
     profile = _coverage_1d(kernel, dilations)
     reached = int((grad > 0).sum())
     if isinstance(fig, ReusedAxesFigure):
-        ax_map, ax_row = fig.panel_axes(2, width_ratios=[1, 1.3], left=0.03, right=0.98, top=0.84,
-                                        bottom=0.2, wspace=0.15)
+        ax_map, ax_row = fig.panel_axes(2, width_ratios=[1, 1.3], left=0.03, right=0.98, top=0.9,
+                                        bottom=0.1, wspace=0.15)
     else:
         ax_map, ax_row = fig.subplots(1, 2, width_ratios=[1, 1.3])
-    _draw_coverage(ax_map, grad, f"coverage of one output unit\n{reached} of {grad.size} pixels reached")
+    _draw_coverage(ax_map, grad, f"{reached} of {grad.size} pixels reached")
     ax_map.set_xlim(-0.5, grad.shape[1] - 0.5)
     ax_map.set_ylim(grad.shape[0] - 0.5, -0.5)
     half = profile.size // 2
@@ -184,10 +184,10 @@ def _explorer_draw(fig: Figure, kernel: int, d1: int, d2: int, d3: int) -> str:
     ax_row.plot(xs[~hit], np.zeros((~hit).sum()), "x", color="#888888", markersize=4)
     ax_row.set_xlim(-half - 1, half + 1)
     ax_row.set_ylim(-0.04 * profile.max(), 1.08 * profile.max())
-    ax_row.set_xlabel("input offset from the centre (one row)", fontsize=8)
-    ax_row.set_ylabel("paths", fontsize=8)
+    ax_row.set_xticks([-half, 0, half])
+    ax_row.set_yticks([0, int(profile.max())])
     ax_row.tick_params(labelsize=7)
-    ax_row.set_title(f"one row: {int(hit.sum())} of {profile.size} reached (x: never)", fontsize=9)
+    ax_row.set_title(f"paths per pixel of one row: {int(hit.sum())} of {profile.size}", fontsize=9)
     terms = " + ".join(f"{d}*{kernel - 1}" for d in dilations)
     layer_code = ", ".join(
         f"nn.Conv2d(1, 1, {kernel}, dilation={d}" + (f", padding={d * (kernel - 1) // 2})"
@@ -195,6 +195,8 @@ def _explorer_draw(fig: Figure, kernel: int, d1: int, d2: int, d3: int) -> str:
         for d in dilations
     )
     return (
+        "left: paths from each pixel to the output unit (green), grey: none; right: the middle row"
+        " (x: never reached)\n"
         f"receptive field = 1 + {terms} = {field}   (receptive_field: {field} x {field}; "
         f"autograd: {measured[0]} x {measured[1]})\n"
         f"pixels that reach the output unit: {reached} of {grad.size} "

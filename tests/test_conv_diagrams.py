@@ -129,7 +129,7 @@ def test_explorer_messages_name_the_argument(settings, words):
 
 def test_explorer_caption_and_snapshot(capsys):
     explorer = conv2d_explorer(height=5, width=5, kernel=3, stride=2, padding=1)
-    assert explorer.caption.splitlines()[0] == (
+    assert explorer.caption.splitlines()[1] == (
         "H_out = floor((H + 2p - d(k-1) - 1)/s) + 1 = floor((5 + 2*1 - 1*(3-1) - 1)/2) + 1 = 3")
     assert "nn.Conv2d(4, 8, kernel_size=3, stride=2, padding=1)" in explorer.caption
     assert "weight (8, 4, 3, 3): 288 weights + 8 biases" in explorer.caption
