@@ -5,8 +5,8 @@ backbone: the backbone divides H and W by 32, a 1x1 convolution maps its 512
 channels to ``num_classes``, and ``ConvTranspose2d(num_classes, num_classes,
 kernel_size=64, padding=16, stride=32)`` initialised with :func:`bilinear_kernel`
 multiplies H and W by 32 again. ``ShapesFCN`` is the small FCN the course trains
-on the synthetic shapes: a stride-8 encoder, a score layer, and three x2
-upsampling steps, each a bilinear-initialised transposed convolution refined by a
+on the synthetic shapes: a stride-16 encoder, a score layer, and four x2
+upsampling steps, each a bilinear-initialised transposed convolution followed by a
 skip connection from the encoder. No torchvision, no pretrained weights.
 """
 
@@ -18,7 +18,7 @@ from torch import nn
 from ._checks import check_choice, check_int
 from .kernels import bilinear_kernel
 
-__all__ = ["BasicBlock", "resnet_like_backbone", "fcn_head", "fcn32s", "ShapesFCN", "build_shapes_fcn"]
+__all__ = ["BasicBlock", "resnet_like_backbone", "fcn_head", "fcn32s", "ShapesFCN", "build_shapes_fcn", "RECIPE"]
 
 
 def _conv_bn_relu(cin: int, cout: int, stride: int = 1, dilation: int = 1) -> nn.Sequential:
@@ -113,53 +113,55 @@ def _upsample2(channels: int, init: str) -> nn.ConvTranspose2d:
 class ShapesFCN(nn.Module):
     """A small FCN with skip connections for the synthetic shapes (08_fcn_segmentation).
 
-    Encoder: full resolution (``widths[0]`` channels), then three stride-2 stages
-    (H/2, H/4, H/8). A 1x1 convolution gives class scores at H/8. Three times:
-    a k4 s2 p1 ``ConvTranspose2d`` doubles the scores (``init="bilinear"``: set
-    with :func:`bilinear_kernel`; ``"random"``: PyTorch's default initialisation),
-    and a skip branch adds a correction computed from the encoder features at that
-    resolution and the upsampled scores (FCN-8s adds scores the same way; here the
-    branch also sees the scores, like a U-Net). Output: ``(N, num_classes, H, W)``
-    for H and W divisible by 8.
+    Encoder: a stride-2 stem, then three stages of two 3x3 convolutions, each
+    halving H and W (H/2, H/4, H/8, H/16). A 1x1 convolution gives class scores
+    at H/16. Four times, a k4 s2 p1 ``ConvTranspose2d`` doubles the scores
+    (``init="bilinear"``: set with :func:`bilinear_kernel`; ``"random"``:
+    PyTorch's default initialisation). After the first two, scores from the encoder
+    at H/8 and H/4 are added (as in FCN-8s); after the last two, a small branch
+    computes a correction from the stem's features (H/2) or from the image itself
+    (H) together with the upsampled scores, which sharpens the borders. Output:
+    ``(N, num_classes, H, W)`` for H and W divisible by 16.
     """
 
-    def __init__(self, num_classes: int = 5, widths: tuple[int, int, int, int] = (16, 32, 64, 128),
+    def __init__(self, num_classes: int = 5, widths: tuple[int, int, int, int] = (16, 32, 64, 96),
                  init: str = "bilinear") -> None:
         super().__init__()
         num_classes = check_int("num_classes", num_classes, minimum=1)
         init = str(check_choice("init", init, ("bilinear", "random")))
         if len(widths) != 4:
-            raise ValueError(f"widths must have 4 entries (one per resolution), got {widths!r}")
-        a, b, c, d = (check_int(f"widths[{i}]", v, minimum=2) for i, v in enumerate(widths))
+            raise ValueError(f"widths must have 4 entries (one per stage), got {widths!r}")
+        a, b, c, d = (check_int(f"widths[{i}]", v, minimum=1) for i, v in enumerate(widths))
         n = num_classes
         self.init = init
-        self.enc1 = _conv_bn_relu(3, a)  # H
-        self.enc2 = _conv_bn_relu(a, b, 2)  # H/2
-        self.enc3 = nn.Sequential(_conv_bn_relu(b, c, 2), _conv_bn_relu(c, c))  # H/4
-        self.enc4 = nn.Sequential(_conv_bn_relu(c, d, 2), _conv_bn_relu(d, d), _conv_bn_relu(d, d, dilation=2))
-        self.score = nn.Conv2d(d, n, kernel_size=1)  # class scores at H/8
-        self.up3, self.up2, self.up1 = _upsample2(n, init), _upsample2(n, init), _upsample2(n, init)
-        self.skip3 = nn.Sequential(_conv_bn_relu(c + n, c // 2), nn.Conv2d(c // 2, n, 1))
-        self.skip2 = nn.Sequential(_conv_bn_relu(b + n, b // 2), nn.Conv2d(b // 2, n, 1))
-        self.skip1 = nn.Sequential(_conv_bn_relu(a + n, a), nn.Conv2d(a, n, 1))
+        self.stem = _conv_bn_relu(3, a, 2)  # H/2
+        self.stage4 = nn.Sequential(_conv_bn_relu(a, b, 2), _conv_bn_relu(b, b))  # H/4
+        self.stage8 = nn.Sequential(_conv_bn_relu(b, c, 2), _conv_bn_relu(c, c))  # H/8
+        self.stage16 = nn.Sequential(_conv_bn_relu(c, d, 2), _conv_bn_relu(d, d))  # H/16
+        self.score16 = nn.Conv2d(d, n, kernel_size=1)
+        self.score8 = nn.Conv2d(c, n, kernel_size=1)
+        self.score4 = nn.Conv2d(b, n, kernel_size=1)
+        self.up16, self.up8, self.up4, self.up2 = (_upsample2(n, init) for _ in range(4))
+        self.refine2 = nn.Sequential(_conv_bn_relu(a + n, a), nn.Conv2d(a, n, 1))
+        self.refine1 = nn.Sequential(_conv_bn_relu(3 + n, 8), nn.Conv2d(8, n, 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.dim() != 4 or x.shape[1] != 3 or x.shape[-2] % 8 or x.shape[-1] % 8:
-            raise ValueError(f"x must be (N, 3, H, W) with H and W divisible by 8, got {tuple(x.shape)}")
-        f1 = self.enc1(x)
-        f2 = self.enc2(f1)
-        f3 = self.enc3(f2)
-        y = self.score(self.enc4(f3))
-        y = self.up3(y)
-        y = y + self.skip3(torch.cat([f3, y], dim=1))
-        y = self.up2(y)
-        y = y + self.skip2(torch.cat([f2, y], dim=1))
-        y = self.up1(y)
-        return y + self.skip1(torch.cat([f1, y], dim=1))
+        if x.dim() != 4 or x.shape[1] != 3 or x.shape[-2] % 16 or x.shape[-1] % 16:
+            raise ValueError(f"x must be (N, 3, H, W) with H and W divisible by 16, got {tuple(x.shape)}")
+        f2 = self.stem(x)
+        f4 = self.stage4(f2)
+        f8 = self.stage8(f4)
+        y = self.score16(self.stage16(f8))  # (N, n, H/16, W/16)
+        y = self.up16(y) + self.score8(f8)  # H/8
+        y = self.up8(y) + self.score4(f4)  # H/4
+        y = self.up4(y)  # H/2
+        y = y + self.refine2(torch.cat([f2, y], dim=1))
+        y = self.up2(y)  # H
+        return y + self.refine1(torch.cat([x, y], dim=1))
 
 
 def build_shapes_fcn(num_classes: int = 5, init: str = "bilinear", *, seed: int = 0,
-                     widths: tuple[int, int, int, int] = (16, 32, 64, 128)) -> ShapesFCN:
+                     widths: tuple[int, int, int, int] = (16, 32, 64, 96)) -> ShapesFCN:
     """A :class:`ShapesFCN` whose random weights are drawn from ``seed`` (same seed, same network).
 
     Introduced in 08_fcn_segmentation.
@@ -168,3 +170,15 @@ def build_shapes_fcn(num_classes: int = 5, init: str = "bilinear", *, seed: int 
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         return ShapesFCN(num_classes, widths, init)
+
+
+#: The recipe of 08_fcn_segmentation's model and of ``benchmarks/fcn_training.py``:
+#: data set size and image size, batch size, peak learning rate and number of steps.
+RECIPE: dict[str, int | float] = {
+    "num_train": 4000,
+    "num_test": 200,
+    "size": 48,
+    "batch_size": 32,
+    "lr": 0.01,
+    "steps": 1000,
+}

@@ -36,12 +36,6 @@ __all__ = [
 #: Class index -> name; index 0 is the background.
 SHAPE_CLASSES: tuple[str, ...] = ("background", "circle", "square", "triangle", "cross")
 
-#: Shape radius range, as a fraction of the image size.
-RADIUS: tuple[float, float] = (0.11, 0.2)
-
-#: Largest turn of a shape, in degrees (0: squares and crosses axis-aligned, triangles upright).
-MAX_TURN: float = 180.0
-
 #: A colour per class for drawing masks (background dark grey).
 CLASS_COLORS: tuple[tuple[int, int, int], ...] = (
     (40, 40, 40), (214, 39, 40), (31, 119, 180), (44, 160, 44), (255, 190, 30),
@@ -109,15 +103,16 @@ def _polygon(kind: int, cx: float, cy: float, r: float, angle: float) -> list[tu
     return [(cx + scale * (c * x - s * y), cy + scale * (s * x + c * y)) for x, y in points]
 
 
-def _one_image(rng: np.random.Generator, size: int, max_shapes: int) -> tuple[np.ndarray, np.ndarray]:
+def _one_image(rng: np.random.Generator, size: int, max_shapes: int, radius: tuple[float, float],
+               max_turn: float) -> tuple[np.ndarray, np.ndarray]:
     image = _background(rng, size)
     mask = Image.new("L", (size, size), 0)
     count = int(rng.integers(1, max_shapes + 1))
     kinds = rng.permutation(np.arange(1, len(SHAPE_CLASSES)))[:count]
     for kind in kinds:
-        r = rng.uniform(*RADIUS) * size
+        r = rng.uniform(*radius) * size
         cx, cy = rng.uniform(r, size - r, size=2)
-        angle = np.deg2rad(rng.uniform(-MAX_TURN, MAX_TURN))
+        angle = np.deg2rad(rng.uniform(-max_turn, max_turn))
         layer = Image.new("L", (size, size), 0)
         draw = ImageDraw.Draw(layer)
         if kind == 1:
@@ -137,20 +132,28 @@ def _one_image(rng: np.random.Generator, size: int, max_shapes: int) -> tuple[np
     return np.clip(image, 0.0, 1.0), np.asarray(mask, dtype=np.int64)
 
 
-def make_shapes(num_images: int, size: int = 64, *, seed: int = 0, max_shapes: int = 3
+def make_shapes(num_images: int, size: int = 48, *, seed: int = 0, max_shapes: int = 3,
+                radius: tuple[float, float] = (0.15, 0.3), max_turn: float = 0.0
                 ) -> tuple[torch.Tensor, torch.Tensor]:
     """``num_images`` images ``(N, 3, size, size)`` in [0, 1] and their masks ``(N, size, size)``.
 
     Each image has a textured background and 1 to ``max_shapes`` shapes of
     different classes (``SHAPE_CLASSES``), each in a random colour that stands
     out from the background under it; a later shape covers an earlier one, and
-    the mask says which class each pixel shows. The same ``seed`` gives the same
-    images. Introduced in 08_fcn_segmentation.
+    the mask says which class each pixel shows. Each shape's radius is drawn from
+    ``radius`` (fractions of ``size``) and it is turned by up to ``max_turn``
+    degrees either way (0: squares and crosses axis-aligned, triangles upright).
+    The same ``seed`` gives the same images. Introduced in 08_fcn_segmentation.
     """
     num_images = check_int("num_images", num_images, minimum=1)
     size = check_int("size", size, minimum=16)
     seed = check_int("seed", seed, minimum=0)
     max_shapes = check_int("max_shapes", max_shapes, minimum=1)
+    lo, hi = (float(r) for r in radius)
+    if not 0 < lo <= hi <= 0.5:
+        raise ValueError(f"radius must be (low, high) with 0 < low <= high <= 0.5, got {radius!r}")
+    if not 0 <= max_turn <= 180:
+        raise ValueError(f"max_turn must be between 0 and 180 degrees, got {max_turn!r}")
     if max_shapes > len(SHAPE_CLASSES) - 1:
         raise ValueError(
             f"max_shapes must be at most {len(SHAPE_CLASSES) - 1} (one shape per class), got {max_shapes}"
@@ -159,14 +162,15 @@ def make_shapes(num_images: int, size: int = 64, *, seed: int = 0, max_shapes: i
     images = np.empty((num_images, 3, size, size), dtype=np.float32)
     masks = np.empty((num_images, size, size), dtype=np.int64)
     for i in range(num_images):
-        image, mask = _one_image(rng, size, max_shapes)
+        image, mask = _one_image(rng, size, max_shapes, (lo, hi), float(max_turn))
         images[i] = image.transpose(2, 0, 1)
         masks[i] = mask
     return torch.from_numpy(images), torch.from_numpy(masks)
 
 
-def make_shapes_data(num_train: int = 2000, num_test: int = 200, size: int = 64, *, seed: int = 0,
-                     max_shapes: int = 3) -> ShapesData:
+def make_shapes_data(num_train: int = 4000, num_test: int = 200, size: int = 48, *, seed: int = 0,
+                     max_shapes: int = 3, radius: tuple[float, float] = (0.15, 0.3),
+                     max_turn: float = 0.0) -> ShapesData:
     """A training set and a held-out set of shape images (see :func:`make_shapes`).
 
     The two sets come from independent random streams derived from ``seed``, so
@@ -176,8 +180,9 @@ def make_shapes_data(num_train: int = 2000, num_test: int = 200, size: int = 64,
     num_test = check_int("num_test", num_test, minimum=1)
     num_train = check_int("num_train", num_train, minimum=1)
     train_seed, test_seed = (int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(2))
-    train = make_shapes(num_train, size, seed=train_seed, max_shapes=max_shapes)
-    test = make_shapes(num_test, size, seed=test_seed, max_shapes=max_shapes)
+    options = {"max_shapes": max_shapes, "radius": radius, "max_turn": max_turn}
+    train = make_shapes(num_train, size, seed=train_seed, **options)
+    test = make_shapes(num_test, size, seed=test_seed, **options)
     return ShapesData(*train, *test)
 
 

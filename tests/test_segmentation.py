@@ -11,6 +11,7 @@ from torch import nn
 from course_utils import (
     SHAPE_CLASSES,
     ShapesData,
+    bilinear_kernel,
     build_shapes_fcn,
     confusion_matrix,
     fcn32s,
@@ -174,11 +175,13 @@ def test_shapes_fcn_shapes_init_and_errors():
     # same seed: every layer but the upsampling layers is identical
     for (name, p), (_, q) in zip(model.named_parameters(), random_model.named_parameters(), strict=True):
         assert torch.equal(p, q) == (not name.startswith("up")), name
-    assert torch.equal(model.up1.weight, torch.nn.init.zeros_(torch.empty(5, 5, 4, 4)) + model.up1.weight)
+    for layer in (model.up16, model.up8, model.up4, model.up2):
+        assert torch.equal(layer.weight.detach(), bilinear_kernel(5, 5, 4))
+    assert not torch.equal(random_model.up2.weight.detach(), bilinear_kernel(5, 5, 4))
     with pytest.raises(ValueError, match="init must be one of 'bilinear', 'random'; got 'zeros'"):
         build_shapes_fcn(5, "zeros")
-    with pytest.raises(ValueError, match="H and W divisible by 8"):
-        model(torch.rand(1, 3, 30, 32))
+    with pytest.raises(ValueError, match="H and W divisible by 16"):
+        model(torch.rand(1, 3, 40, 32))
 
 
 def test_tiny_training_run_is_deterministic(small_data):

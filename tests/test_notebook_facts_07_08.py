@@ -1,0 +1,124 @@
+"""Every number the prose of notebooks 07 and 08 states, computed again."""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+from pathlib import Path
+
+import nbformat
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from course_utils import (
+    bilinear_kernel,
+    bilinear_profile,
+    bilinear_upsampler,
+    conv_transpose_output_size,
+    fcn32s,
+    iou_per_class,
+    mean_iou,
+    overlap_count,
+)
+from course_utils.kernels import steady_counts
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+def test_07_tent_and_interpolation_weights():
+    assert bilinear_profile(4).tolist() == [0.25, 0.75, 0.75, 0.25]
+    assert [(j + 0.5) / 2 - 0.5 for j in range(4)] == [-0.25, 0.25, 0.75, 1.25]
+    assert bilinear_kernel(3, 3, 4).sum(dim=(2, 3)).tolist() == (4 * torch.eye(3)).tolist()
+    assert bilinear_profile(4).sum().item() == 2.0
+
+
+def test_07_border_k4_and_k64():
+    with torch.no_grad():
+        y = bilinear_upsampler(1, 2)(torch.ones(1, 1, 3, 3))[0, 0]
+        y32 = bilinear_upsampler(1, 32)(torch.ones(1, 1, 10, 15))[0, 0]
+    assert y[0, 2].item() == 0.75 and y[0, 0].item() == 0.5625
+    assert y32.shape == (320, 480)
+    assert Fraction(y32[0, 240].item()) == Fraction(33, 64) and 1 - 15.5 / 32 == 0.515625
+    assert Fraction(y32[0, 0].item()) == Fraction(1089, 4096) and (33 / 64) ** 2 == 0.265869140625
+    assert y32[160, 1].item() - y32[160, 0].item() == pytest.approx(1 / 32)
+    assert y32[160, 16].item() == 1.0
+
+
+def test_07_factors_and_output_sizes():
+    assert conv_transpose_output_size((10, 15), 4, 2, 1) == (20, 30)
+    assert conv_transpose_output_size((10, 15), 16, 8, 4) == (80, 120)
+    assert conv_transpose_output_size((10, 15), 64, 32, 16) == (320, 480)
+    for f in range(2, 40, 2):
+        assert conv_transpose_output_size(7, 2 * f, f, f // 2) == 7 * f
+
+
+def test_07_photo_frame_is_16_pixels():
+    x = torch.rand(1, 3, 16, 16)
+    with torch.no_grad():
+        t = bilinear_upsampler(3, 32)(x)
+    ref = F.interpolate(x, scale_factor=32, mode="bilinear", align_corners=False)
+    assert (t - ref)[..., 16:-16, 16:-16].abs().max() < 1e-5
+    assert (t - ref)[..., 15, 100].abs().max() > 1e-3
+
+
+def test_07_overlap_counts():
+    assert steady_counts(3, 2) == (1, 4)
+    assert steady_counts(4, 2) == (4, 4)
+    assert steady_counts(64, 32) == (4, 4)
+    assert steady_counts(3, 2, layers=2) == (1, 9)
+    assert steady_counts(1, 2)[0] == 0  # holes
+    assert overlap_count(64, 32, 10)[63:-63, 63:-63].unique().tolist() == [4.0]
+    assert overlap_count(3, 2, 4)[0].tolist() == [1, 1, 2, 1, 2, 1, 2, 1, 1]
+
+
+def test_07_checkerboard_comparison():
+    gen = torch.Generator().manual_seed(0)
+    w3, w4, wc = (torch.rand(1, 1, k, k, generator=gen) + 0.5 for k in (3, 4, 3))
+    flat = torch.ones(1, 1, 8, 8)
+    a = F.conv_transpose2d(F.conv_transpose2d(flat, w3, stride=2), w3, stride=2)
+    b = F.conv_transpose2d(F.conv_transpose2d(flat, w4, stride=2, padding=1), w4, stride=2, padding=1)
+    bil = bilinear_kernel(1, 1, 4)
+    d = F.conv_transpose2d(F.conv_transpose2d(flat, bil, stride=2, padding=1), bil, stride=2, padding=1)
+    c = flat
+    for _ in range(2):
+        c = F.conv2d(F.interpolate(c, scale_factor=2, mode="nearest"), wc, padding=1)
+
+    def spread(t):
+        inner = t[0, 0, 8:-8, 8:-8]
+        return (inner.max() - inner.min()).item()
+
+    assert spread(a) > 1 and spread(b) > 1
+    assert spread(c) == 0 and spread(d) == pytest.approx(0, abs=1e-6)
+
+
+def test_08_fcn_shapes():
+    assert (10 - 1) * 32 - 2 * 16 + 64 == 320 and (15 - 1) * 32 - 32 + 64 == 480
+    assert nn.Conv2d(512, 21, 1)(torch.rand(1, 512, 10, 15)).shape == (1, 21, 10, 15)
+    net = fcn32s(21).eval()
+    with torch.no_grad():
+        assert net(torch.rand(1, 3, 320, 480)).shape == (1, 21, 320, 480)
+    assert 2**5 == 32
+
+
+def test_08_hand_computed_miou():
+    truth, guess = torch.tensor([0, 0, 1, 1]), torch.tensor([0, 1, 1, 1])
+    assert iou_per_class(guess, truth, 2).tolist() == pytest.approx([0.5, 2 / 3])
+    assert round(mean_iou(guess, truth, 2), 4) == 0.5833 and (guess == truth).float().mean() == 0.75
+
+
+def _outputs(name: str) -> str:
+    path = NOTEBOOKS / name
+    if not path.exists():
+        pytest.skip(f"{name} not written yet")
+    nb = nbformat.read(path, as_version=4)
+    return "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+
+
+def test_08_stored_metrics_in_range():
+    """The trained model's held-out mean IoU (stored output) is in the range the text promises."""
+    text = _outputs("08_fcn_segmentation.ipynb")
+    match = re.search(r"held-out mean IoU: (\d\.\d\d)", text)
+    assert match, "the notebook prints the held-out mean IoU"
+    assert 0.6 <= float(match.group(1)) <= 1.0
