@@ -80,7 +80,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     rows = config.stash.get(RESULTS_KEY, [])
     if not rows:
         return
-    terminalreporter.section("widget redraw in JupyterLab (control moved -> new image shown)")
+    terminalreporter.section("widget redraw in JupyterLab (control moved -> new image or text shown)")
     write(f"{'notebook':32} {'panel':>5}  {'control':24} {'kind':9} {'median ms':>9} {'max ms':>7} {'n':>3}")
     medians = []
     for notebook, panel, control, kind, times in rows:

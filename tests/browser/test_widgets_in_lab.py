@@ -7,7 +7,9 @@ option in each drop-down, tick each check box. Each change must show a new image
 (or a "Not possible" sentence, never "Something went wrong"), no cell may show an
 error or stderr, and the browser console must stay free of errors. The time from
 the key press to the new image being decoded is recorded and summarised at the
-end of the run (goal: a median of at most 250 ms).
+end of the run (goal: a median of at most 250 ms). Widgets that are not course
+panels (a demo slider with a label, say) get the same treatment: moving a control
+must change their text.
 
 ``UPDATE_SCREENSHOTS=1`` also saves each panel, at its default setting, to
 ``images/screenshots/<notebook>_<n>.png`` (for the README).
@@ -108,8 +110,8 @@ _CELL_PROBLEMS_JS = """
 """
 
 _CONTROLS_JS = r"""
-(index) => {
-  const panel = document.querySelectorAll('.course-explorer')[index];
+([selector, index]) => {
+  const panel = document.querySelectorAll(selector)[index];
   const label = (el) => {
     for (const l of el.querySelectorAll('.widget-label, .widget-label-basic')) {
       const text = (l.innerText || '').replace(/[\u200b\s]+/g, ' ').trim();
@@ -135,8 +137,8 @@ _CONTROLS_JS = r"""
 # Arm a probe on one panel: the next key/pointer/change event starts the clock; the clock
 # stops when a new image is shown and decoded, or a message appears, or the caption changes.
 _ARM_JS = """
-(index) => {
-  const panel = document.querySelectorAll('.course-explorer')[index];
+([selector, index]) => {
+  const panel = document.querySelectorAll(selector)[index];
   const img = panel.querySelector('img');
   const visible = (el) => !!el && el.offsetParent !== null;
   const messageOf = () => {
@@ -146,8 +148,13 @@ _ARM_JS = """
     }
     return '';
   };
-  const captionOf = () => { const all = panel.querySelectorAll('.widget-html');
-                            return all.length ? all[all.length - 1].innerText : ''; };
+  // A course panel's caption is its last HTML line; elsewhere, any label or HTML text.
+  const captionOf = () => {
+    if (img) { const all = panel.querySelectorAll('.widget-html');
+               return all.length ? all[all.length - 1].innerText : ''; }
+    return [...panel.querySelectorAll('.widget-html, .widget-label, .jp-RenderedText')]
+      .map(e => e.innerText).join('\\n');
+  };
   const probe = {t0: null, t1: null, result: null, message: '', src0: img && img.getAttribute('src'),
                  shown0: visible(img), message0: messageOf(), caption0: captionOf()};
   if (window.__probe && window.__probe.stop) window.__probe.stop();
@@ -168,6 +175,9 @@ _ARM_JS = """
     if (message && message !== probe.message0) {
       probe.t1 = performance.now(); probe.result = 'message'; probe.message = message; return;
     }
+    if (!img && captionOf() !== probe.caption0) {  // a widget without a figure: its text is the view
+      probe.t1 = performance.now(); probe.result = 'text'; return;
+    }
     if (captionOf() !== probe.caption0 && captionTimer === null) {
       // the caption changed: give the image a moment to follow before calling it caption-only
       captionTimer = setTimeout(() => { if (!probe.result) { probe.t1 = performance.now();
@@ -181,6 +191,21 @@ _ARM_JS = """
 }
 """
 
+SHOWN = {"image", "text"}  # a new figure, or new text in a widget that has no figure
+# Widget outputs that are not course panels but have controls (e.g. a demo slider and a label):
+# tagged so the same driver can move their controls; progress bars and the like have none.
+_MARK_OTHER_WIDGETS_JS = """
+() => {
+  const controls = '.widget-slider, .widget-play, .widget-dropdown, .widget-checkbox, .widget-toggle-buttons';
+  let n = 0;
+  for (const out of document.querySelectorAll('.jp-OutputArea-output')) {
+    if (out.querySelector('.course-explorer') || !out.querySelector(controls)) continue;
+    out.setAttribute('data-course-widget', String(n++));
+  }
+  return n;
+}
+"""
+
 _PROBE_DONE_JS = "() => window.__probe && window.__probe.result !== null"
 _PROBE_JS = """
 () => { const p = window.__probe; p.stop();
@@ -191,15 +216,15 @@ _PROBE_JS = """
 class PanelDriver:
     """Moves one panel's controls and records what happened."""
 
-    def __init__(self, page, index: int, name: str):
-        self.page, self.index, self.name = page, index, name
-        self.panel = page.locator(".course-explorer").nth(index)
+    def __init__(self, page, selector: str, index: int, name: str):
+        self.page, self.selector, self.index, self.name = page, selector, index, name
+        self.panel = page.locator(selector).nth(index)
         self.failures: list[str] = []
         self.notes: list[str] = []
 
     def act(self, label: str, action) -> dict | None:
         """Run ``action`` with the probe armed; return the outcome, or None when nothing changed."""
-        self.page.evaluate(_ARM_JS, self.index)
+        self.page.evaluate(_ARM_JS, [self.selector, self.index])
         changed = action()
         if changed is False:  # the control did not move (end of its range)
             self.page.evaluate("() => window.__probe.stop()")
@@ -246,14 +271,14 @@ class PanelDriver:
                 if outcome is None:
                     break
                 moved += 1
-                if outcome["result"] == "image":
+                if outcome["result"] in SHOWN:
                     shown_image = True
                     times.append(outcome["ms"])
                 elif outcome["result"] != "caption":
                     break
             for _ in range(moved):
                 outcome = self.act(f"{label} {back}", press(back))
-                if outcome and outcome["result"] == "image":
+                if outcome and outcome["result"] in SHOWN:
                     times.append(outcome["ms"])
             if shown_image:
                 break
@@ -272,7 +297,7 @@ class PanelDriver:
         widget.locator("button:has(.fa-pause)").first.click()
         # Stop puts the value back to its minimum (a redraw when it moved).
         self.act(f"{label} Stop", lambda: widget.locator("button:has(.fa-stop)").first.click())
-        if outcome and outcome["result"] == "image":
+        if outcome and outcome["result"] in SHOWN:
             return [outcome["ms"]]
         self.failures.append(f"{self.name} / {label}: Play did not show a new image")
         return []
@@ -289,7 +314,7 @@ class PanelDriver:
         for index in [i for i in range(count) if i != original] + [original]:
             outcome = self.act(f"{label} = {options.nth(index).inner_text()}",
                                lambda index=index: select.select_option(index=index))
-            if outcome and outcome["result"] == "image":
+            if outcome and outcome["result"] in SHOWN:
                 times.append(outcome["ms"])
         if not times:
             self.failures.append(f"{self.name} / {label}: no option showed a new image")
@@ -301,7 +326,7 @@ class PanelDriver:
         times = []
         for _ in range(2):
             outcome = self.act(f"{label} toggled", lambda: box.click())
-            if outcome and outcome["result"] == "image":
+            if outcome and outcome["result"] in SHOWN:
                 times.append(outcome["ms"])
         if not times:
             self.failures.append(f"{self.name} / {label}: ticking the box showed no new image")
@@ -315,7 +340,7 @@ class PanelDriver:
         times = []
         for index in [i for i in range(count) if i != original] + [original]:
             outcome = self.act(f"{label} button {index + 1}", lambda index=index: buttons.nth(index).click())
-            if outcome and outcome["result"] == "image":
+            if outcome and outcome["result"] in SHOWN:
                 times.append(outcome["ms"])
         if count > 1 and not times:
             self.failures.append(f"{self.name} / {label}: no button showed a new image")
@@ -392,27 +417,33 @@ def test_every_widget_redraws_in_jupyterlab(notebook: Path, lab_server, browser_
         phase["now"] = "interact"
         failures: list[str] = []
         notes: list[str] = []
-        for index in range(count):
-            name = f"{notebook.stem} panel {index + 1}"
-            driver = PanelDriver(page, index, name)
-            driver.panel.scroll_into_view_if_needed()
-            for control in page.evaluate(_CONTROLS_JS, index):
-                label = control["label"]
-                if control["disabled"]:
-                    notes.append(f"{name} / {label}: disabled, not moved")
-                    continue
-                times = getattr(driver, control["kind"])(control["nth"], label)
-                latency_results.append((notebook.stem, index + 1, label, control["kind"], times))
-            failures += driver.failures
-            notes += driver.notes
-            natural, shown = driver.panel.locator("img").first.evaluate(
-                "img => [img.naturalWidth, img.getBoundingClientRect().width]")
-            if natural and shown > 1.15 * natural:
-                notes.append(f"{name}: the {natural} px wide figure is shown {shown:.0f} px wide (scaled up)")
-            if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        others = page.evaluate(_MARK_OTHER_WIDGETS_JS)
+        groups = [(".course-explorer", count, "panel"), ("[data-course-widget]", others, "widget")]
+        for selector, number, kind in groups:
+            for index in range(number):
+                name = f"{notebook.stem} {kind} {index + 1}"
+                driver = PanelDriver(page, selector, index, name)
                 driver.panel.scroll_into_view_if_needed()
-                page.evaluate("() => document.activeElement && document.activeElement.blur()")
-                _save_screenshot(driver.panel, SCREENSHOTS / f"{notebook.stem}_{index + 1}.png")
+                for control in page.evaluate(_CONTROLS_JS, [selector, index]):
+                    label = control["label"]
+                    if control["disabled"]:
+                        notes.append(f"{name} / {label}: disabled, not moved")
+                        continue
+                    times = getattr(driver, control["kind"])(control["nth"], label)
+                    where = str(index + 1) if kind == "panel" else f"w{index + 1}"
+                    latency_results.append((notebook.stem, where, label, control["kind"], times))
+                failures += driver.failures
+                notes += driver.notes
+                if kind != "panel":
+                    continue
+                natural, shown = driver.panel.locator("img").first.evaluate(
+                    "img => [img.naturalWidth, img.getBoundingClientRect().width]")
+                if natural and shown > 1.15 * natural:
+                    notes.append(f"{name}: the {natural} px wide figure is shown {shown:.0f} px wide (scaled up)")
+                if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+                    driver.panel.scroll_into_view_if_needed()
+                    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+                    _save_screenshot(driver.panel, SCREENSHOTS / f"{notebook.stem}_{index + 1}.png")
 
         kernel_log = page.evaluate("() => window.__kernelLog")
         failures += [f"kernel said {line}" for line in kernel_log]
