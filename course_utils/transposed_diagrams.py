@@ -120,11 +120,19 @@ def _board(fig: Figure, grids: Sequence[_Grid], *, cell: float = 0.3, max_width:
     bottom = 1.5 if legend else 0.2
     total_h = top + rows_max + bottom
     cell = min(cell, max_width / (width + 0.4))
-    fig.set_size_inches(max((width + 0.4) * cell, 1.5), max(total_h * cell, 1.0))
-    ax = _axes(fig)
     size = max(4.0, min(9.0, cell * 26))
     title_size = min(9.0, max(6.5, size))
     words = _Words(cell)
+    # titles and the legend may stick out beyond the grids: widen the figure for them
+    lo, hi = 0.0, float(width)
+    for g, x0 in zip(grids, lefts, strict=True):
+        half = words.width(g.title, title_size) / 2 if g.title else 0.0
+        lo, hi = min(lo, x0 + g.values.shape[1] / 2 - half), max(hi, x0 + g.values.shape[1] / 2 + half)
+    if legend:
+        half = _legend_width(legend, words, 7.5) / 2
+        lo, hi = min(lo, width / 2 - half), max(hi, width / 2 + half)
+    fig.set_size_inches(max((hi - lo + 0.4) * cell, 1.5), max(total_h * cell, 1.0))
+    ax = _axes(fig)
 
     image = np.zeros((rows_max, width, 4), dtype=np.uint8)  # one pixel per cell
     hatch: list[tuple[tuple[float, float], tuple[float, float]]] = []
@@ -171,19 +179,26 @@ def _board(fig: Figure, grids: Sequence[_Grid], *, cell: float = 0.3, max_width:
     ax.add_collection(PatchCollection(boxes, facecolor="none", edgecolors=box_colours,
                                       linewidths=box_widths))
     words.draw(ax)
-    ax.set_xlim(-0.2, width + 0.2)
+    ax.set_xlim(lo - 0.2, hi + 0.2)
     ax.set_ylim(total_h, 0)
     return ax
+
+
+_SWATCH, _KEY_GAP, _KEY_SPACE = 0.9, 0.3, 1.0  # legend geometry, in cells
+
+
+def _legend_width(legend: Sequence[tuple[str, str]], words: _Words, size: float) -> float:
+    widths = [words.width(label, size) for _, label in legend]
+    return sum(_SWATCH + _KEY_GAP + w for w in widths) + _KEY_SPACE * (len(legend) - 1)
 
 
 def _legend_items(legend: Sequence[tuple[str, str]], words: _Words, boxes: list[Rectangle],
                   box_colours: list[str], box_widths: list[float], ax: Axes, centre: float, y: float,
                   size: float) -> None:
     """A colour key centred at ``(centre, y)``: a swatch (hatched for zeros) and a label per role."""
-    swatch, gap, space = 0.9, 0.3, 1.0
+    swatch, gap, space = _SWATCH, _KEY_GAP, _KEY_SPACE
     widths = [words.width(label, size) for _, label in legend]
-    total = sum(swatch + gap + w for w in widths) + space * (len(legend) - 1)
-    x = centre - total / 2
+    x = centre - _legend_width(legend, words, size) / 2
     for (role, label), w in zip(legend, widths, strict=True):
         ax.add_patch(Rectangle((x, y - 0.3), swatch, 0.6, facecolor=COLORS[role], edgecolor="#b0b0b0",
                                linewidth=0.5, hatch="////" if role in ("padding", "inserted") else None))
