@@ -151,7 +151,7 @@ def coverage_figure(stacks: Mapping[str, object]) -> Figure:
     """
     if not stacks:
         raise ValueError("stacks must contain at least one stack of layers")
-    fig = new_figure(3.0 * len(stacks), 3.3, dpi=90)
+    fig = new_figure(3.0 * len(stacks), 3.6, dpi=90)
     axes = fig.subplots(1, len(stacks), squeeze=False)[0]
     for ax, (label, layers) in zip(axes, stacks.items(), strict=True):
         grad = coverage_map(layers).numpy()
