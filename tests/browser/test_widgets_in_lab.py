@@ -449,6 +449,7 @@ def test_every_widget_redraws_in_jupyterlab(notebook: Path, lab_server, browser_
         failures += [f"kernel said {line}" for line in kernel_log]
         failures += [f"console ({when}): {text}" for when, text in console
                      if when != "open" and not BENIGN_CONSOLE.search(text)]
+        notes += [f"console before the run (not counted): {text}" for when, text in console if when == "open"]
         for note in notes:
             print("note:", note)
         notebook_timings.append((notebook.name, run_seconds, count, time.perf_counter() - started))
