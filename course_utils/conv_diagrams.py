@@ -362,6 +362,8 @@ class _Conv2dPanel:
             rgb[is_pad] = to_rgb(COLORS["padding"])
         else:
             rgb[is_pad] = 0.45 * rgb[is_pad] + 0.55 * np.array(to_rgb(COLORS["padding"]))
+        taps = (slice(0, span, dilation), slice(0, span, dilation))  # the first window's taps: orange
+        rgb[taps] = 0.25 * rgb[taps] + 0.75 * np.array(to_rgb(COLORS["kernel"]))
 
         if isinstance(fig, ReusedAxesFigure):
             ax_in, ax_out, ax_groups = fig.panel_axes(3, width_ratios=[1.5, 1.0, 0.75], left=0.02,
@@ -388,9 +390,6 @@ class _Conv2dPanel:
             ax_in.add_patch(Rectangle((last_x - 0.5, last_y - 0.5), span, span, fill=False,
                                       edgecolor=COLORS["highlight"], linewidth=1.4, linestyle=":",
                                       zorder=5))
-        taps = np.zeros((ph, pw, 4))  # the kernel's taps in the first window, tinted orange
-        taps[0:span:dilation, 0:span:dilation] = (*to_rgb(COLORS["kernel"]), 0.75)
-        ax_in.imshow(taps, interpolation="nearest", zorder=2)
         cy = np.arange(h_out) * stride + (span - 1) / 2
         cx = np.arange(w_out) * stride + (span - 1) / 2
         gy, gx = np.meshgrid(cy, cx, indexing="ij")
