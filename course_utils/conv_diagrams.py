@@ -268,6 +268,28 @@ def _pads(padding: int | str, kernel: int, dilation: int) -> tuple[int, int]:
     return int(padding), int(padding)
 
 
+_FONTS: dict[int, object] = {}
+
+
+def _numbers_image(values: np.ndarray, dark: np.ndarray, cell: int = 28) -> np.ndarray:
+    """An RGBA image with each value written in the top-left corner of its cell.
+
+    Pillow writes the 49 numbers of a 7 x 7 grid in about 2 ms, where 49 matplotlib
+    text artists take about 35 ms to draw; the panel shows this image over the grid.
+    """
+    from PIL import Image, ImageDraw, ImageFont
+
+    if cell not in _FONTS:
+        _FONTS[cell] = ImageFont.load_default(size=round(cell * 0.4))
+    rows, cols = values.shape
+    image = Image.new("RGBA", (cols * cell, rows * cell), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    for (y, x), v in np.ndenumerate(values):
+        colour = (255, 255, 255, 255) if dark[y, x] else (85, 85, 85, 255)
+        draw.text((x * cell + 3, y * cell + 2), f"{v:.0f}", fill=colour, font=_FONTS[cell])
+    return np.asarray(image)
+
+
 def _divisors_of_both(a: int, b: int) -> list[int]:
     return [g for g in range(1, min(a, b) + 1) if a % g == 0 and b % g == 0]
 
@@ -280,6 +302,7 @@ class _Conv2dPanel:
     def __init__(self, in_channels: int, out_channels: int) -> None:
         self.in_channels = in_channels
         self.out_channels = out_channels
+        self.last_padded: np.ndarray | None = None  # the numbers last shown (for tests)
 
     # ranges -------------------------------------------------------------------------------
     def adapt(self, controls: Mapping[str, object]) -> None:
@@ -374,12 +397,10 @@ class _Conv2dPanel:
         ax_in.set_xlim(-0.5, pw - 0.5)
         ax_in.set_ylim(ph - 0.5, -0.5)
         self._grid_lines(ax_in, ph, pw)
-        if ph * pw <= 49:  # numbers only where they stay readable (and fast)
-            dark = (padded - 1) / max(1, height * width - 1) > 0.6
-            for (y, x), v in np.ndenumerate(padded):
-                ax_in.text(x - 0.42, y - 0.4, f"{v:.0f}", ha="left", va="top", fontsize=6,
-                           color="white" if dark[y, x] and not is_pad[y, x] else "#555555",
-                           style="italic" if is_pad[y, x] else "normal")
+        self.last_padded = padded
+        if ph * pw <= 100:  # numbers only where they stay readable
+            dark = ((padded - 1) / max(1, height * width - 1) > 0.6) & ~is_pad
+            ax_in.imshow(_numbers_image(padded, dark), extent=(-0.5, pw - 0.5, ph - 0.5, -0.5), zorder=3)
         ax_in.add_patch(Rectangle((left - 0.5, top - 0.5), width, height, fill=False,
                                   edgecolor=COLORS["input"], linewidth=1.5, linestyle="--", zorder=4))
         # the first window (solid), the last one (dashed), the kernel's taps in the first window
