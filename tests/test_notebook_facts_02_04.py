@@ -63,12 +63,13 @@ def test_02_photo_experiment():
     photo = to_tensor(load_image("photo"))
     assert tuple(photo.shape) == (3, 512, 512)
     assert 512 - 3 + 1 == 510
-    lows, highs, clipped = [], [], []
+    lows, highs, clipped, sums = [], [], [], []
     for seed in (1, 2, 3):
         set_seed(seed)
         layer = nn.Conv2d(3, 1, 3)
         nn.init.xavier_normal_(layer.weight)
         assert layer.weight.numel() == 27 and layer.bias.numel() == 1
+        sums.append(round(layer.weight.sum().item(), 2))
         with torch.no_grad():
             fm = layer(photo[None])[0]
         assert tuple(fm.shape) == (1, 510, 510)
@@ -78,6 +79,7 @@ def test_02_photo_experiment():
     assert round(min(lows), 1) == -0.8 and round(max(highs), 1) == 1.4   # "from about -0.8 to 1.4"
     assert round(100 * min(clipped)) == 27 and round(100 * max(clipped)) == 44  # "between 27% and 44%"
     assert min(lows) < 0 < 1 < max(highs)
+    assert sums == [-0.17, 0.77, -0.09]  # "seed 2 sums to +0.77, seeds 1 and 3 to -0.17 and -0.09"
 
 
 def test_02_one_by_one_convolution():
