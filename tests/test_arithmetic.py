@@ -271,3 +271,12 @@ def test_receptive_field_messages(layers, error, words):
         receptive_field(layers)
     for word in words:
         assert word in str(info.value), (word, str(info.value))
+
+
+def test_docstring_examples():
+    import doctest
+
+    import course_utils.arithmetic
+
+    result = doctest.testmod(course_utils.arithmetic, extraglobs={"nn": nn})
+    assert result.attempted >= 6 and result.failed == 0
