@@ -45,10 +45,3 @@ class ReusedAxesFigure(Figure):
             super().clear()
             self.subplots(1, count, gridspec_kw=gridspec or None)
         return list(self.axes)
-
-
-def use_reused_axes(explorer: object, figsize: tuple[float, float], dpi: int) -> None:
-    """Give an Explorer a :class:`ReusedAxesFigure` and redraw it (timings restart)."""
-    explorer.fig = ReusedAxesFigure(figsize=figsize, dpi=dpi)
-    explorer.render_ms.clear()
-    explorer.render()

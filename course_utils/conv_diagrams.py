@@ -23,7 +23,7 @@ from matplotlib.patches import FancyArrowPatch, Rectangle
 from torch import nn
 
 from ._checks import check_choice, check_int
-from ._small_ops import ReusedAxesFigure, one_thread, use_reused_axes
+from ._small_ops import ReusedAxesFigure, one_thread
 from .arithmetic import conv_output_size
 from .plotting import COLORS, draw_grid, new_figure, role_cmap
 from .widgets import Explorer, dropdown, int_slider
@@ -498,7 +498,6 @@ def conv2d_explorer(height: int = 5, width: int = 5, kernel: int = 3, stride: in
         "groups": dropdown("groups", options, groups),
         "padding_mode": dropdown("padding_mode", list(PADDING_MODES), padding_mode),
     }
-    explorer = Explorer(panel.draw, controls, adapt=panel.adapt, figsize=(8.4, 3.1), dpi=80,
+    return Explorer(panel.draw, controls, adapt=panel.adapt, dpi=80,
+                        figure=ReusedAxesFigure(figsize=(8.4, 3.1), dpi=80),  # axes kept between redraws
                         title=f"nn.Conv2d({in_channels}, {out_channels}, ...): move the sliders")
-    use_reused_axes(explorer, (8.4, 3.1), 80)  # fixed margins, axes kept between redraws
-    return explorer

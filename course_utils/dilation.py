@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from matplotlib.figure import Figure
 
 from ._checks import check_int
-from ._small_ops import ReusedAxesFigure, one_thread, use_reused_axes
+from ._small_ops import ReusedAxesFigure, one_thread
 from .arithmetic import _flatten_layers, _layer_spec, _per_axis, receptive_field
 from .plotting import COLORS, draw_grid, new_figure, role_cmap
 from .widgets import Explorer, int_slider
@@ -223,7 +223,6 @@ def dilation_explorer(kernel_size: int = 3, dilations: Sequence[int] = (2, 2, 2)
         "d2": int_slider("dilation, layer 2", ds[1], 1, 5),
         "d3": int_slider("dilation, layer 3", ds[2], 1, 5),
     }
-    explorer = Explorer(_explorer_draw, controls, figsize=(7.0, 3.0), dpi=80,
+    return Explorer(_explorer_draw, controls, dpi=80,
+                        figure=ReusedAxesFigure(figsize=(7.0, 3.0), dpi=80),  # axes kept between redraws
                         title="Three stacked dilated convolutions: who reaches one output unit?")
-    use_reused_axes(explorer, (7.0, 3.0), 80)  # fixed margins, axes kept between redraws
-    return explorer

@@ -113,6 +113,9 @@ class Explorer(widgets.VBox):
         keeps its axes and only updates the data of its artists: much faster, because
         matplotlib need not rebuild axes, ticks and labels on every redraw (the layout
         found by the first render is then kept).
+    figure:
+        A figure to draw into instead of a new constrained-layout one of ``figsize``
+        (for example one with fixed margins that keeps its axes between redraws).
     """
 
     def __init__(
@@ -125,13 +128,14 @@ class Explorer(widgets.VBox):
         dpi: int = 90,
         title: str | None = None,
         clear: bool = True,
+        figure: Figure | None = None,
     ) -> None:
         self.draw = draw
         self.clear = clear
         self.controls: dict[str, widgets.ValueWidget] = dict(controls)
         self.adapt = adapt
         self.dpi = dpi
-        self.fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
+        self.fig = figure if figure is not None else Figure(figsize=figsize, dpi=dpi, layout="constrained")
         self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
         self.message_box = widgets.HTML(layout=widgets.Layout(display="none"))
         self.caption_box = widgets.HTML()
