@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -64,6 +65,26 @@ def notebooks_with_widgets(folder: Path = NOTEBOOKS) -> list[Path]:
                 found.append(path)
                 break
     return found
+
+
+_CONTROL_REPR = re.compile(
+    r"\b(\w*Slider|Play|Dropdown|Checkbox|ToggleButtons?|RadioButtons|\w*Select\w*|Button|\w*Text|Explorer)\("
+)
+
+
+def has_controls(path: Path) -> bool:
+    """Whether a stored widget view has something to move (a slider, a Play button, a course panel...).
+
+    Read from the views' ``text/plain`` form, which names every child widget. A
+    notebook whose widgets only display things (a training progress bar) has none.
+    """
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    for cell in nb.get("cells", []):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if WIDGET_VIEW in data and _CONTROL_REPR.search("".join(data.get("text/plain", ""))):
+                return True
+    return False
 
 
 def _free_port() -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import nbformat
 
-from .lab import _SERVER_CONFIG, SKIP_REASON, WIDGET_VIEW, notebooks_with_widgets
+from .lab import _SERVER_CONFIG, SKIP_REASON, WIDGET_VIEW, has_controls, notebooks_with_widgets
 
 
 def _notebook(path, outputs):
@@ -36,3 +36,15 @@ def test_the_server_configuration_is_valid_python():
 
 def test_the_skip_reason_says_how_to_install_chromium():
     assert "apt-get install chromium" in SKIP_REASON
+
+
+def test_display_only_widgets_have_nothing_to_move(tmp_path):
+    def view(text):
+        return nbformat.v4.new_output("display_data", data={"text/plain": text, WIDGET_VIEW: {"model_id": "m"}})
+
+    _notebook(tmp_path / "08_progress.ipynb",
+              [view("HBox(children=(HTML(value=''), FloatProgress(value=0.0, max=400.0), HTML(value='')))")])
+    _notebook(tmp_path / "00_demo.ipynb", [view("VBox(children=(IntSlider(value=5, max=7, min=1), Label()))")])
+    _notebook(tmp_path / "03_panel.ipynb", [view("Explorer(children=(HBox(children=(Dropdown(options=…")])
+    assert not has_controls(tmp_path / "08_progress.ipynb")
+    assert has_controls(tmp_path / "00_demo.ipynb") and has_controls(tmp_path / "03_panel.ipynb")
