@@ -136,7 +136,8 @@ class Explorer(widgets.VBox):
         self.adapt = adapt
         self.dpi = dpi
         self.fig = figure if figure is not None else Figure(figsize=figsize, dpi=dpi, layout="constrained")
-        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        # natural size (not stretched to the panel width, which would blur the PNG)
+        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%", align_self="flex-start"))
         self.message_box = widgets.HTML(layout=widgets.Layout(display="none"))
         self.caption_box = widgets.HTML()
         self.png: bytes = b""
