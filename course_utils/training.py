@@ -17,11 +17,10 @@ import ipywidgets as widgets
 import numpy as np
 import torch
 import torch.nn.functional as F
-from matplotlib.figure import Figure
 from torch import nn
 
 from ._checks import check_int
-from .plotting import COLORS, figure_to_png
+from .plotting import COLORS, figure_to_png, new_figure
 from .segmentation import ShapesData, mean_iou
 
 __all__ = ["TrainResult", "train_segmentation", "predict", "TrainingMonitor", "steps_to_reach"]
@@ -163,7 +162,7 @@ class TrainingMonitor(widgets.VBox):
         self.status = widgets.HTML("")
         self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="480px"))
         self.losses: list[float] = []
-        self.fig = Figure(figsize=(4.8, 2.2), dpi=80, layout="constrained")
+        self.fig = new_figure(4.8, 2.2, dpi=80)
         super().__init__([widgets.HBox([self.progress, self.status]), self.image])
 
     def update(self, step: int, loss: float) -> None:

@@ -121,4 +121,20 @@ def test_08_stored_metrics_in_range():
     text = _outputs("08_fcn_segmentation.ipynb")
     match = re.search(r"held-out mean IoU: (\d\.\d\d)", text)
     assert match, "the notebook prints the held-out mean IoU"
-    assert 0.6 <= float(match.group(1)) <= 1.0
+    assert 0.7 <= float(match.group(1)) <= 0.8
+
+
+def test_08_prose_matches_the_comparison_output():
+    """The numbers the comparison paragraph states are the ones the cell above it printed."""
+    text = _outputs("08_fcn_segmentation.ipynb")
+    pattern = (r"(\w+) init: mIoU after 50 steps (\d\.\d\d), final (\d\.\d\d); "
+               r"steps to reach 0.5: (\w+), 0.75: (\w+)")
+    runs = {m[0]: m[1:] for m in re.findall(pattern, text)}
+    assert set(runs) == {"bilinear", "random"}
+    assert runs["bilinear"] == ("0.22", "0.79", "200", "300")
+    assert runs["random"] == ("0.16", "0.41", "None", "None")
+    nb = nbformat.read(NOTEBOOKS / "08_fcn_segmentation.ipynb", as_version=4)
+    prose = " ".join(" ".join(c.source for c in nb.cells if c.cell_type == "markdown").split())
+    assert "passes 0.5 after 200 steps and ends at 0.79 after 400" in prose
+    assert "ends at 0.41" in prose and "(0.22 and 0.16 after 50 steps)" in prose
+    assert float(runs["bilinear"][1]) - float(runs["random"][1]) > 0.2
