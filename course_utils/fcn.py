@@ -124,7 +124,7 @@ class ShapesFCN(nn.Module):
     ``(N, num_classes, H, W)`` for H and W divisible by 16.
     """
 
-    def __init__(self, num_classes: int = 5, widths: tuple[int, int, int, int] = (16, 32, 64, 96),
+    def __init__(self, num_classes: int = 5, widths: tuple[int, int, int, int] = (24, 48, 96, 128),
                  init: str = "bilinear") -> None:
         super().__init__()
         num_classes = check_int("num_classes", num_classes, minimum=1)
@@ -161,7 +161,7 @@ class ShapesFCN(nn.Module):
 
 
 def build_shapes_fcn(num_classes: int = 5, init: str = "bilinear", *, seed: int = 0,
-                     widths: tuple[int, int, int, int] = (16, 32, 64, 96)) -> ShapesFCN:
+                     widths: tuple[int, int, int, int] = (24, 48, 96, 128)) -> ShapesFCN:
     """A :class:`ShapesFCN` whose random weights are drawn from ``seed`` (same seed, same network).
 
     Introduced in 08_fcn_segmentation.
@@ -180,5 +180,5 @@ RECIPE: dict[str, int | float] = {
     "size": 48,
     "batch_size": 32,
     "lr": 0.01,
-    "steps": 1000,
+    "steps": 800,
 }
