@@ -20,15 +20,6 @@ from torch import nn
 from course_utils import conv_output_size, conv_transpose_output_size, receptive_field
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Tiny convolutions are much faster on one thread on a shared machine."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 def torch_conv_size(h, w, k, s, p, d, groups=1, channels=(1, 1)):
     """The output (H, W) PyTorch computes, or None when PyTorch refuses the setting."""
     cin, cout = channels

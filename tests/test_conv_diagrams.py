@@ -24,14 +24,6 @@ from course_utils import (
 from course_utils._small_ops import ReusedAxesFigure, one_thread
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 def torch_refuses(values: dict, in_channels: int = 4, out_channels: int = 8) -> bool:
     """Does PyTorch itself refuse this setting of the panel?"""
     try:

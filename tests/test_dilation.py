@@ -7,7 +7,6 @@ import random
 
 import numpy as np
 import pytest
-import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.figure import Figure
@@ -22,14 +21,6 @@ from course_utils import (
     receptive_field,
 )
 from course_utils.dilation import _coverage_1d, layer_specs
-
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
 def paths_1d(kernel: int, dilations: list[int]) -> np.ndarray:

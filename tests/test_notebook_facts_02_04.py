@@ -24,14 +24,6 @@ from course_utils import (
 )
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 def out_size(layer: nn.Module, *shape: int) -> tuple[int, ...]:
     with torch.no_grad():
         return tuple(layer(torch.zeros(*shape)).shape)
