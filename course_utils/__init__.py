@@ -77,7 +77,15 @@ from .segmentation import (
     mean_iou,
     segmentation_grid,
 )
-from .training import TrainingMonitor, TrainResult, predict, steps_to_reach, train_segmentation
+from .training import (
+    TrainingMonitor,
+    TrainResult,
+    predict,
+    segmentation_loss,
+    soft_dice_loss,
+    steps_to_reach,
+    train_segmentation,
+)
 
 __all__ = [
     # 02-04 convolution
@@ -133,6 +141,8 @@ __all__ = [
     "TrainingMonitor",
     "TrainResult",
     "predict",
+    "segmentation_loss",
+    "soft_dice_loss",
     "steps_to_reach",
     "train_segmentation",
     # shared

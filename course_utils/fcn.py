@@ -5,9 +5,9 @@ backbone: the backbone divides H and W by 32, a 1x1 convolution maps its 512
 channels to ``num_classes``, and ``ConvTranspose2d(num_classes, num_classes,
 kernel_size=64, padding=16, stride=32)`` initialised with :func:`bilinear_kernel`
 multiplies H and W by 32 again. ``ShapesFCN`` is the small FCN the course trains
-on the synthetic shapes: a stride-16 encoder, a score layer, and four x2
-upsampling steps, each a bilinear-initialised transposed convolution followed by a
-skip connection from the encoder. No torchvision, no pretrained weights.
+on the synthetic shapes: a stride-8 encoder whose last convolution is dilated, a
+score layer, and three x2 upsampling steps, each a bilinear-initialised transposed
+convolution followed by a skip connection from the encoder. No torchvision, no pretrained weights.
 """
 
 from __future__ import annotations
@@ -110,58 +110,65 @@ def _upsample2(channels: int, init: str) -> nn.ConvTranspose2d:
     return layer
 
 
+def _score(in_channels: int, num_classes: int, *, zero: bool = False) -> nn.Conv2d:
+    layer = nn.Conv2d(in_channels, num_classes, kernel_size=1)
+    if zero:
+        nn.init.zeros_(layer.weight)
+        nn.init.zeros_(layer.bias)
+    return layer
+
+
 class ShapesFCN(nn.Module):
     """A small FCN with skip connections for the synthetic shapes (08_fcn_segmentation).
 
-    Encoder: a stride-2 stem, then three stages of two 3x3 convolutions, each
-    halving H and W (H/2, H/4, H/8, H/16). A 1x1 convolution gives class scores
-    at H/16. Four times, a k4 s2 p1 ``ConvTranspose2d`` doubles the scores
+    Encoder, with ``widths = (w1, w2, w4, w8)`` channels at H, H/2, H/4 and H/8:
+    one 3x3 convolution at full resolution (``full``), a stride-2 ``stem``, a
+    stage of two 3x3 convolutions that halves H and W again (``stage4``) and a
+    last stage (``stage8``) whose second convolution is dilated by 2 (notebook 04):
+    it widens the receptive field to 57 x 57 pixels, more than a 48 x 48 image,
+    without a fourth stride-2 step. A 1x1 convolution gives class scores at H/8.
+    Decoder, three times: a k4 s2 p1 ``ConvTranspose2d`` doubles the scores
     (``init="bilinear"``: set with :func:`bilinear_kernel`; ``"random"``:
-    PyTorch's default initialisation). After the first two, scores from the encoder
-    at H/8 and H/4 are added (as in FCN-8s); after the last two, a small branch
-    computes a correction from the stem's features (H/2) or from the image itself
-    (H) together with the upsampled scores, which sharpens the borders. Output:
-    ``(N, num_classes, H, W)`` for H and W divisible by 16.
+    PyTorch's default initialisation), and class scores computed by a 1x1
+    convolution from the encoder's features at the new size are added (skip
+    connections, as in FCN-8s, continued down to full resolution). The skip score
+    layers start at zero, as in the FCN paper, so the untrained network's output
+    is the coarse prediction upsampled. Output: ``(N, num_classes, H, W)`` for H
+    and W divisible by 8.
     """
 
-    def __init__(self, num_classes: int = 5, widths: tuple[int, int, int, int] = (24, 48, 96, 128),
+    def __init__(self, num_classes: int = 5, widths: tuple[int, int, int, int] = (16, 24, 48, 96),
                  init: str = "bilinear") -> None:
         super().__init__()
         num_classes = check_int("num_classes", num_classes, minimum=1)
         init = str(check_choice("init", init, ("bilinear", "random")))
         if len(widths) != 4:
-            raise ValueError(f"widths must have 4 entries (one per stage), got {widths!r}")
-        a, b, c, d = (check_int(f"widths[{i}]", v, minimum=1) for i, v in enumerate(widths))
+            raise ValueError(f"widths must have 4 entries (channels at H, H/2, H/4, H/8), got {widths!r}")
+        w1, w2, w4, w8 = (check_int(f"widths[{i}]", v, minimum=1) for i, v in enumerate(widths))
         n = num_classes
         self.init = init
-        self.stem = _conv_bn_relu(3, a, 2)  # H/2
-        self.stage4 = nn.Sequential(_conv_bn_relu(a, b, 2), _conv_bn_relu(b, b))  # H/4
-        self.stage8 = nn.Sequential(_conv_bn_relu(b, c, 2), _conv_bn_relu(c, c))  # H/8
-        self.stage16 = nn.Sequential(_conv_bn_relu(c, d, 2), _conv_bn_relu(d, d))  # H/16
-        self.score16 = nn.Conv2d(d, n, kernel_size=1)
-        self.score8 = nn.Conv2d(c, n, kernel_size=1)
-        self.score4 = nn.Conv2d(b, n, kernel_size=1)
-        self.up16, self.up8, self.up4, self.up2 = (_upsample2(n, init) for _ in range(4))
-        self.refine2 = nn.Sequential(_conv_bn_relu(a + n, a), nn.Conv2d(a, n, 1))
-        self.refine1 = nn.Sequential(_conv_bn_relu(3 + n, 8), nn.Conv2d(8, n, 1))
+        self.full = _conv_bn_relu(3, w1)  # H
+        self.stem = _conv_bn_relu(w1, w2, 2)  # H/2
+        self.stage4 = nn.Sequential(_conv_bn_relu(w2, w4, 2), _conv_bn_relu(w4, w4))  # H/4
+        self.stage8 = nn.Sequential(_conv_bn_relu(w4, w8, 2), _conv_bn_relu(w8, w8, dilation=2))  # H/8
+        self.score8 = _score(w8, n)
+        self.score4, self.score2, self.score1 = (_score(w, n, zero=True) for w in (w4, w2, w1))
+        self.up8, self.up4, self.up2 = (_upsample2(n, init) for _ in range(3))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.dim() != 4 or x.shape[1] != 3 or x.shape[-2] % 16 or x.shape[-1] % 16:
-            raise ValueError(f"x must be (N, 3, H, W) with H and W divisible by 16, got {tuple(x.shape)}")
-        f2 = self.stem(x)
+        if x.dim() != 4 or x.shape[1] != 3 or x.shape[-2] % 8 or x.shape[-1] % 8:
+            raise ValueError(f"x must be (N, 3, H, W) with H and W divisible by 8, got {tuple(x.shape)}")
+        f1 = self.full(x)
+        f2 = self.stem(f1)
         f4 = self.stage4(f2)
-        f8 = self.stage8(f4)
-        y = self.score16(self.stage16(f8))  # (N, n, H/16, W/16)
-        y = self.up16(y) + self.score8(f8)  # H/8
+        y = self.score8(self.stage8(f4))  # (N, n, H/8, W/8)
         y = self.up8(y) + self.score4(f4)  # H/4
-        y = self.up4(y)  # H/2
-        y = y + self.refine2(torch.cat([f2, y], dim=1))
-        y = self.up2(y)  # H
-        return y + self.refine1(torch.cat([x, y], dim=1))
+        y = self.up4(y) + self.score2(f2)  # H/2
+        return self.up2(y) + self.score1(f1)  # H
 
 
 def build_shapes_fcn(num_classes: int = 5, init: str = "bilinear", *, seed: int = 0,
-                     widths: tuple[int, int, int, int] = (24, 48, 96, 128)) -> ShapesFCN:
+                     widths: tuple[int, int, int, int] = (16, 24, 48, 96)) -> ShapesFCN:
     """A :class:`ShapesFCN` whose random weights are drawn from ``seed`` (same seed, same network).
 
     Introduced in 08_fcn_segmentation.
@@ -180,5 +187,5 @@ RECIPE: dict[str, int | float] = {
     "size": 48,
     "batch_size": 32,
     "lr": 0.01,
-    "steps": 800,
+    "steps": 500,
 }

@@ -20,8 +20,12 @@ from course_utils import (
     make_shapes,
     make_shapes_data,
     mean_iou,
+    measure_receptive_field,
     predict,
+    receptive_field,
     segmentation_grid,
+    segmentation_loss,
+    soft_dice_loss,
     train_segmentation,
 )
 from course_utils.segmentation import colorize
@@ -171,17 +175,44 @@ def test_fcn32s_walkthrough_shapes():
 def test_shapes_fcn_shapes_init_and_errors():
     model = build_shapes_fcn(5, "bilinear", seed=0)
     assert model(torch.rand(2, 3, 32, 48)).shape == (2, 5, 32, 48)
+    assert model(torch.rand(1, 3, 40, 24)).shape == (1, 5, 40, 24)
     random_model = build_shapes_fcn(5, "random", seed=0)
     # same seed: every layer but the upsampling layers is identical
     for (name, p), (_, q) in zip(model.named_parameters(), random_model.named_parameters(), strict=True):
         assert torch.equal(p, q) == (not name.startswith("up")), name
-    for layer in (model.up16, model.up8, model.up4, model.up2):
+    for layer in (model.up8, model.up4, model.up2):
         assert torch.equal(layer.weight.detach(), bilinear_kernel(5, 5, 4))
+        assert (layer.kernel_size, layer.stride, layer.padding) == ((4, 4), (2, 2), (1, 1))
     assert not torch.equal(random_model.up2.weight.detach(), bilinear_kernel(5, 5, 4))
     with pytest.raises(ValueError, match="init must be one of 'bilinear', 'random'; got 'zeros'"):
         build_shapes_fcn(5, "zeros")
-    with pytest.raises(ValueError, match="H and W divisible by 16"):
-        model(torch.rand(1, 3, 40, 32))
+    with pytest.raises(ValueError, match="H and W divisible by 8"):
+        model(torch.rand(1, 3, 36, 32))
+    with pytest.raises(ValueError, match="widths must have 4 entries"):
+        build_shapes_fcn(5, widths=(8, 8, 16))
+
+
+def test_shapes_fcn_untrained_output_is_the_coarse_prediction_upsampled():
+    """The skip score layers start at zero, so the output is score8 passed through the three x2 layers."""
+    model = build_shapes_fcn(5, "bilinear", seed=4).eval()
+    x = torch.rand(2, 3, 48, 48)
+    with torch.no_grad():
+        coarse = model.score8(model.stage8(model.stage4(model.stem(model.full(x)))))
+        assert coarse.shape == (2, 5, 6, 6)
+        expected = model.up2(model.up4(model.up8(coarse)))
+        assert torch.allclose(model(x), expected, atol=1e-6)
+    with torch.no_grad():
+        for layer in (model.score4, model.score2, model.score1):
+            assert float(layer.weight.abs().sum()) == 0 and float(layer.bias.abs().sum()) == 0
+        assert float(model.score8.weight.abs().sum()) > 0
+
+
+def test_shapes_fcn_receptive_field_covers_the_image():
+    model = build_shapes_fcn(5, seed=0).eval()
+    encoder = nn.Sequential(model.full, model.stem, model.stage4, model.stage8)
+    assert receptive_field(encoder) == (57, 57)
+    # by autograd through the same stack with all-ones kernels (notebook 04's coverage map)
+    assert measure_receptive_field(encoder) == (57, 57)
 
 
 def test_tiny_training_run_is_deterministic(small_data):
@@ -209,7 +240,54 @@ def test_training_bad_arguments(small_data):
         train_segmentation(model, small_data, steps=1, lr=0.0)
     with pytest.raises(TypeError, match="data must be a ShapesData"):
         train_segmentation(model, (1, 2), steps=1)
+    with pytest.raises(ValueError, match="dice_weight must be 0 or more"):
+        train_segmentation(model, small_data, steps=1, dice_weight=-1.0)
     assert isinstance(model, nn.Module)
+
+
+def _dice_by_loops(logits: torch.Tensor, target: torch.Tensor, smooth: float = 1.0) -> float:
+    p = logits.double().softmax(dim=1)
+    scores = []
+    for c in range(logits.shape[1]):
+        inter = total = 0.0
+        for n in range(logits.shape[0]):
+            for i in range(logits.shape[2]):
+                for j in range(logits.shape[3]):
+                    g = 1.0 if int(target[n, i, j]) == c else 0.0
+                    inter += float(p[n, c, i, j]) * g
+                    total += float(p[n, c, i, j]) + g
+        scores.append((2 * inter + smooth) / (total + smooth))
+    return 1 - sum(scores) / len(scores)
+
+
+def test_soft_dice_loss_hand_computed_and_against_loops():
+    # two pixels, two classes, equal logits: p = 0.5 everywhere; truth [0, 1]
+    logits = torch.zeros(1, 2, 1, 2)
+    target = torch.tensor([[[0, 1]]])
+    # class 0: (2 * 0.5 + 1) / (1 + 1 + 1) = 2/3; class 1 the same; loss 1 - 2/3
+    assert soft_dice_loss(logits, target).item() == pytest.approx(1 / 3)
+    # confident and right: near 0; confident and wrong: near 1 - (smooth / (2 + smooth)) averaged
+    sure = torch.tensor([[[[20.0, -20.0]], [[-20.0, 20.0]]]])
+    assert soft_dice_loss(sure, target).item() == pytest.approx(0, abs=1e-6)
+    assert soft_dice_loss(-sure, target).item() == pytest.approx(1 - 1 / 3, abs=1e-6)
+    g = torch.Generator().manual_seed(5)
+    logits = torch.randn(2, 4, 3, 5, generator=g)
+    target = torch.randint(0, 4, (2, 3, 5), generator=g)
+    assert soft_dice_loss(logits, target).item() == pytest.approx(_dice_by_loops(logits, target), rel=1e-5)
+    with pytest.raises(ValueError, match="logits must be"):
+        soft_dice_loss(logits, target[0])
+
+
+def test_segmentation_loss_is_cross_entropy_plus_dice():
+    g = torch.Generator().manual_seed(6)
+    logits = torch.randn(2, 5, 8, 8, generator=g, requires_grad=True)
+    target = torch.randint(0, 5, (2, 8, 8), generator=g)
+    ce = torch.nn.functional.cross_entropy(logits, target)
+    both = segmentation_loss(logits, target, dice_weight=0.5)
+    assert both.item() == pytest.approx(ce.item() + 0.5 * soft_dice_loss(logits, target).item(), rel=1e-6)
+    assert segmentation_loss(logits, target, dice_weight=0).item() == pytest.approx(ce.item())
+    both.backward()
+    assert logits.grad is not None and float(logits.grad.abs().sum()) > 0
 
 
 def test_segmentation_grid_and_colorize(small_data):
