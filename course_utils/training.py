@@ -18,6 +18,7 @@ import ipywidgets as widgets
 import numpy as np
 import torch
 import torch.nn.functional as F
+from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
 from torch import nn
 
 from ._checks import check_int
@@ -224,7 +225,10 @@ class TrainingMonitor(widgets.VBox):
             ax.plot(np.arange(k, len(losses) + 1), smooth, color=COLORS["input"], lw=1.6)
         ax.set_xlim(0, self.total)
         ax.set_yscale("log")
+        ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_major_formatter(ScalarFormatter())
+        ax.yaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel("step", fontsize=8)
-        ax.set_ylabel("cross-entropy loss", fontsize=8)
+        ax.set_ylabel("loss (cross-entropy + Dice)", fontsize=8)
         ax.tick_params(labelsize=7)
         self.image.value = figure_to_png(self.fig)

@@ -278,6 +278,18 @@ def test_soft_dice_loss_hand_computed_and_against_loops():
         soft_dice_loss(logits, target[0])
 
 
+def test_dice_of_hard_predictions_is_2iou_over_1_plus_iou():
+    """Notebook 08: for hard 0/1 predictions, Dice = 2 IoU / (1 + IoU), class by class."""
+    g = torch.Generator().manual_seed(7)
+    truth = torch.randint(0, 3, (2, 6, 6), generator=g)
+    guess = torch.where(torch.rand(2, 6, 6, generator=g) < 0.7, truth, torch.randint(0, 3, (2, 6, 6), generator=g))
+    logits = 40.0 * torch.nn.functional.one_hot(guess, 3).permute(0, 3, 1, 2).double()
+    iou = iou_per_class(guess, truth, 3)
+    assert not torch.isnan(iou).any()
+    expected = 1 - float((2 * iou / (1 + iou)).mean())
+    assert soft_dice_loss(logits, truth, smooth=0.0).item() == pytest.approx(expected, abs=1e-9)
+
+
 def test_segmentation_loss_is_cross_entropy_plus_dice():
     g = torch.Generator().manual_seed(6)
     logits = torch.randn(2, 5, 8, 8, generator=g, requires_grad=True)
