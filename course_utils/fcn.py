@@ -179,8 +179,10 @@ def build_shapes_fcn(num_classes: int = 5, init: str = "bilinear", *, seed: int 
         return ShapesFCN(num_classes, widths, init)
 
 
-#: The recipe of 08_fcn_segmentation's model and of ``benchmarks/fcn_training.py``:
-#: data set size and image size, batch size, peak learning rate and number of steps.
+#: The training recipe of ``benchmarks/fcn_training.py`` for :class:`ShapesFCN`: data set size
+#: and image size, batch size, peak learning rate and number of steps. It reaches a held-out
+#: mean IoU of about 0.87 in 500 steps; 08_fcn_segmentation trains the same model with the
+#: same batch size and learning rate for 300 steps on 3000 images, to keep the notebook short.
 RECIPE: dict[str, int | float] = {
     "num_train": 4000,
     "num_test": 200,
