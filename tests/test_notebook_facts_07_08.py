@@ -142,7 +142,7 @@ def test_08_prose_matches_the_comparison_output():
     assert runs["bilinear"] == ("0.26", "0.81", "100", "200")
     assert runs["random"] == ("0.19", "0.23", "None", "None")
     prose = _prose("08_fcn_segmentation.ipynb")
-    assert "passes 0.5 after 100 steps and 0.75 after 200, and ends at 0.81 after 300" in prose
+    assert "is above 0.5 by step 100 and above 0.75 by step 200, and ends at 0.81 after 300" in prose
     assert "it never reaches 0.5 and ends at 0.23" in prose and "(0.26 and 0.19)" in prose
     assert float(runs["bilinear"][1]) - float(runs["random"][1]) > 0.2
 

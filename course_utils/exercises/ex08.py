@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ..arithmetic import receptive_field
+from ..fcn import ShapesFCN
 from ..kernels import bilinear_kernel
 from ..segmentation import mean_iou
 from . import exercise
@@ -35,3 +37,16 @@ def _hand_miou() -> float:
 def _head_parameters() -> tuple[int, int]:
     layer = nn.ConvTranspose2d(21, 21, kernel_size=64, padding=16, stride=32)
     return (sum(p.numel() for p in layer.parameters()), int((bilinear_kernel(21, 21, 64) != 0).sum()))
+
+
+@exercise("08.4", "The shapes FCN's encoder has a receptive field of 57 x 57 with its last convolution dilated by 2. "
+                  "What is it with dilation 1 there (one number: the field is square)?",
+          hint="Use receptive_field with (kernel_size, stride, dilation) tuples: full (3, 1, 1), stem (3, 2, 1), "
+               "stage4 (3, 2, 1) and (3, 1, 1), stage8 (3, 2, 1) and the last one.",
+          explanation="41: the last layer adds d * (k - 1) * 8 pixels, 32 with dilation 2 but 16 without. "
+                      "The dilation widens the field by 16 pixels at no cost in parameters.")
+def _shapes_fcn_field_without_dilation() -> int:
+    model = ShapesFCN()
+    model.stage8[1][0].dilation = (1, 1)  # the dilated convolution, made ordinary
+    field = receptive_field(nn.Sequential(model.full, model.stem, model.stage4, model.stage8))
+    return int(field[0])
