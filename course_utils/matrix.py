@@ -27,16 +27,18 @@ def conv2d_matrix(
     stride: IntOrPair = 1,
     padding: IntOrPair = 0,
     dilation: IntOrPair = 1,
+    groups: int = 1,
 ) -> torch.Tensor:
     """The matrix ``C`` with ``C @ x.flatten() == F.conv2d(x, weight, ...).flatten()`` (05).
 
     ``weight`` is ``(kH, kW)`` (one channel in, one out), or PyTorch's Conv2d layout
-    ``(out_channels, in_channels, kH, kW)``. ``input_size`` is ``H`` or ``(H, W)``.
-    ``C`` has shape ``(out_channels * Ho * Wo, in_channels * H * W)``: rows in the
-    order of the flattened output ``(C_out, Ho, Wo)``, columns in the order of the
-    flattened input ``(C_in, H, W)``. Zero padding adds no columns: a kernel tap
-    that falls on padding reads a zero, so it simply has no entry. Groups are not
-    covered (a grouped convolution is block-diagonal: one block per group).
+    ``(out_channels, in_channels // groups, kH, kW)``. ``input_size`` is ``H`` or
+    ``(H, W)``. ``C`` has shape ``(out_channels * Ho * Wo, in_channels * H * W)``:
+    rows in the order of the flattened output ``(C_out, Ho, Wo)``, columns in the
+    order of the flattened input ``(C_in, H, W)``. Zero padding adds no columns: a
+    kernel tap that falls on padding reads a zero, so it simply has no entry. With
+    ``groups > 1`` the output channels of group ``g`` read only the input channels
+    of group ``g``, so ``C`` is block-diagonal: one block per group, zeros elsewhere.
 
     >>> conv2d_matrix(torch.ones(3, 3), 4).shape
     torch.Size([4, 16])
@@ -57,7 +59,16 @@ def conv2d_matrix(
     stride_t = check_tuple("stride", stride, 2, minimum=1)
     padding_t = check_tuple("padding", padding, 2, minimum=0)
     dilation_t = check_tuple("dilation", dilation, 2, minimum=1)
-    c_out, c_in, kh, kw = w4.shape
+    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
+        raise ValueError(f"groups must be a positive int, got {groups!r}")
+    c_out, c_per_group, kh, kw = w4.shape
+    if c_out % groups:
+        raise ValueError(
+            f"groups={groups} must divide the weight's out_channels ({c_out}): each group needs the same "
+            "number of output channels"
+        )
+    c_in = c_per_group * groups
+    out_per_group = c_out // groups
     if all(isinstance(v, int) for v in (input_size, stride, padding, dilation)):
         for k in (kh, kw):  # one value for both axes: word any error without an axis index
             conv_output_size(input_size, k, stride, padding, dilation)  # type: ignore[arg-type]
@@ -75,6 +86,7 @@ def conv2d_matrix(
             inside = (iy >= 0) & (iy < h) & (ix >= 0) & (ix < w)  # outside = a padding zero
             rows_y, rows_x = torch.nonzero(inside, as_tuple=True)
             for o in range(c_out):
-                for c in range(c_in):
-                    C[o, rows_y, rows_x, c, iy[inside], ix[inside]] = w4[o, c, ky, kx]
+                first = (o // out_per_group) * c_per_group  # the first input channel of o's group
+                for c in range(c_per_group):
+                    C[o, rows_y, rows_x, first + c, iy[inside], ix[inside]] = w4[o, c, ky, kx]
     return C.reshape(c_out * ho * wo, c_in * h * w)

@@ -13,8 +13,9 @@ from course_utils import conv2d_matrix, matching_output_padding
 
 @st.composite
 def settings(draw):
-    """A random convolution PyTorch accepts: channels, rectangles, tuples, padding, dilation."""
-    c_in, c_out = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    """A random convolution PyTorch accepts: channels, groups, rectangles, tuples, padding, dilation."""
+    groups = draw(st.sampled_from([1, 1, 2, 3]))
+    c_in, c_out = groups * draw(st.integers(1, 2)), groups * draw(st.integers(1, 2))
     h, w = draw(st.integers(1, 7)), draw(st.integers(1, 7))
     stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
     padding = (draw(st.integers(0, 2)), draw(st.integers(0, 2)))
@@ -23,9 +24,11 @@ def settings(draw):
     kw = draw(st.integers(1, max(1, (w + 2 * padding[1] - 1) // dilation[1] + 1)))
     gen = torch.Generator().manual_seed(draw(st.integers(0, 2**16)))
     x = torch.randn(1, c_in, h, w, generator=gen, dtype=torch.float64)
-    weight = torch.randn(c_out, c_in, min(kh, 4), min(kw, 4), generator=gen, dtype=torch.float64)
+    weight = torch.randn(c_out, c_in // groups, min(kh, 4), min(kw, 4), generator=gen, dtype=torch.float64)
     as_int = draw(st.booleans())
     kw_ = dict(stride=stride, padding=padding, dilation=dilation)
+    if groups > 1 or draw(st.booleans()):
+        kw_["groups"] = groups
     if as_int and len({stride[0], stride[1]}) == 1:
         kw_["stride"] = stride[0]
     return x, weight, kw_
@@ -52,7 +55,7 @@ def test_transpose_is_the_transposed_convolution_and_the_input_gradient(case):
     op = matching_output_padding(tuple(x.shape[-2:]), tuple(weight.shape[-2:]), kw["stride"], kw["padding"],
                                  kw["dilation"])
     back = F.conv_transpose2d(g, weight, stride=kw["stride"], padding=kw["padding"], output_padding=op,
-                              dilation=kw["dilation"])
+                              dilation=kw["dilation"], groups=kw.get("groups", 1))
     torch.testing.assert_close(C.T @ g.flatten(), back.flatten())
 
 
@@ -67,6 +70,24 @@ def test_the_4x16_matrix_of_the_notebook():
     assert torch.linalg.matrix_rank(C.T @ C) == 4
     assert tuple(conv2d_matrix(torch.ones(2, 3, 3, 3), 4).shape) == (2 * 4, 3 * 16)
     assert tuple(conv2d_matrix(torch.ones(1, 1, 3, 3), (5, 4), stride=2, padding=1).shape) == (6, 20)
+
+
+def test_groups_make_the_matrix_block_diagonal():
+    weight = torch.arange(1.0, 37.0).reshape(4, 1, 3, 3)  # groups=2: out 0-1 read input 0, out 2-3 read input 1
+    C = conv2d_matrix(weight, 5, padding=1, groups=2)
+    assert C.shape == (4 * 25, 2 * 25)
+    assert bool((C[:50, 25:] == 0).all()) and bool((C[50:, :25] == 0).all())
+    torch.testing.assert_close(C[:25, :25], conv2d_matrix(weight[0, 0], 5, padding=1))
+    torch.testing.assert_close(C[75:, 25:], conv2d_matrix(weight[3, 0], 5, padding=1))
+    x = torch.arange(50.0).reshape(1, 2, 5, 5)
+    torch.testing.assert_close(C @ x.flatten(), F.conv2d(x, weight, padding=1, groups=2).flatten())
+    # depthwise (groups = channels): one block per channel on the diagonal
+    dw = torch.randn(3, 1, 3, 3, generator=torch.Generator().manual_seed(0))
+    D = conv2d_matrix(dw, 4, groups=3)
+    for o in range(3):
+        for c in range(3):
+            block = D[o * 4:(o + 1) * 4, c * 16:(c + 1) * 16]
+            assert bool((block == 0).all()) == (o != c)
 
 
 def test_dtype_follows_the_weight():
@@ -87,6 +108,9 @@ def test_dtype_follows_the_weight():
         ((torch.ones(3, 3),), {"input_size": (4, 2)}, ValueError,
          r"kernel_size\[1\] \(3\) is larger than the padded input \(2 \+ 2\*0 = 2\)"),
         ((torch.ones(3, 3),), {"input_size": 4, "stride": 0}, ValueError, r"stride must be positive, got 0"),
+        ((torch.ones(3, 2, 3, 3),), {"input_size": 4, "groups": 2}, ValueError,
+         r"groups=2 must divide the weight's out_channels \(3\)"),
+        ((torch.ones(2, 2, 3, 3),), {"input_size": 4, "groups": 0}, ValueError, r"groups must be a positive int, got 0"),
     ],
 )
 def test_bad_input_is_explained(args, kwargs, error, message):
