@@ -1,8 +1,8 @@
 """A synthetic segmentation data set and the mean IoU metric (08_fcn_segmentation).
 
 ``make_shapes_data`` draws coloured shapes (circles, squares, triangles and
-crosses, turned at random angles) on textured backgrounds and returns the images
-with their per-pixel class masks. Everything is computed from a seed, so the
+crosses of random sizes, upright unless ``max_turn`` allows turning them) on
+textured backgrounds and returns the images with their per-pixel class masks. Everything is computed from a seed, so the
 same call gives the same pixels on every machine, and nothing is downloaded.
 The held-out images come from their own random stream, so they are never
 copies of training images.
