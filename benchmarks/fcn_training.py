@@ -14,7 +14,8 @@ Goal: mean IoU >= 0.85 on held-out images within 30 s of training on 2 CPU threa
 Wall-clock seconds depend on the machine's load; the CPU seconds of the process are
 printed beside them.
 
-Usage: ``python benchmarks/fcn_training.py [--steps N] [--threads T] [--seeds S] [--target 0.75]``
+Usage: ``python benchmarks/fcn_training.py [--steps N] [--threads T] [--seeds S] [--target 0.75]
+[--eval-every E] [--no-random] [--num-train N] [--num-test N]``
 """
 
 from __future__ import annotations
@@ -44,9 +45,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--target", type=float, default=0.75)
     parser.add_argument("--eval-every", type=int, default=50)
     parser.add_argument("--no-random", action="store_true", help="skip the random-init runs")
+    parser.add_argument("--num-train", type=int, default=RECIPE["num_train"], help="training images")
+    parser.add_argument("--num-test", type=int, default=RECIPE["num_test"], help="held-out images")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    data = make_shapes_data(RECIPE["num_train"], RECIPE["num_test"], RECIPE["size"], seed=0)
+    data = make_shapes_data(args.num_train, args.num_test, RECIPE["size"], seed=0)
     print(f"{data}; {args.threads} threads, {args.steps} steps per run")
     runs: dict[str, list] = {"bilinear": [], "random": []}
     inits = ["bilinear"] if args.no_random else ["bilinear", "random"]
@@ -68,15 +71,15 @@ def main(argv: list[str]) -> int:
         if any(v is None for v in values):
             values = [v if v is not None else float("inf") for v in values]
         m = statistics.median(values)
-        return f"not within {args.steps} steps" if m == float("inf") else f"{m:.0f} steps"
+        return f"not within {args.steps} steps" if m == float("inf") else f"in {m:.0f} steps"
 
     bilinear = [res for res, _ in runs["bilinear"]]
     miou = statistics.median(r.final_miou for r in bilinear)
     seconds = statistics.median(r.seconds for r in bilinear)
     line = (f"fcn: mIoU {miou:.2f} on held-out images after {seconds:.1f} s of training ({args.steps} steps); "
-            f"bilinear init reached mIoU {args.target:.2f} in {median_steps('bilinear')}")
+            f"bilinear init reached mIoU {args.target:.2f} {median_steps('bilinear')}")
     if not args.no_random:
-        line += f", random init {'in ' if 'not' not in median_steps('random') else ''}{median_steps('random')}"
+        line += f", random init {median_steps('random')}"
     print(line + f" (median of {args.seeds} seeds)")
     return 0
 
