@@ -87,5 +87,6 @@ def main(argv: list[str]) -> int:
 if __name__ == "__main__":
     start = time.perf_counter()
     code = main(sys.argv[1:])
-    print(f"(benchmark took {time.perf_counter() - start:.0f} s)")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    print(f"(benchmark took {time.perf_counter() - start:.0f} s; peak memory {peak:.0f} MiB)")
     sys.exit(code)
