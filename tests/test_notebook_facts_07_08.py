@@ -145,6 +145,9 @@ def test_08_prose_matches_the_comparison_output():
     assert "is above 0.5 by step 100 and above 0.75 by step 200, and ends at 0.81 after 300" in prose
     assert "it never reaches 0.5 and ends at 0.23" in prose and "(0.26 and 0.19)" in prose
     assert float(runs["bilinear"][1]) - float(runs["random"][1]) > 0.2
+    share = re.search(r"random init: (\d+)% of the pixels it calls a shape are called 'circle'", text)
+    assert share, "the notebook prints the share of 'circle' among the random-init model's shape pixels"
+    assert f'it calls {share.group(1)}% of the pixels it marks as a shape "circle"' in prose
 
 
 def test_08_untrained_upsampling_layers_bilinear_against_random():
