@@ -142,11 +142,11 @@ def train_segmentation(
         raise TypeError(f"data must be a ShapesData (from make_shapes_data), got {type(data).__name__}")
     if not lr > 0:
         raise ValueError(f"lr must be positive, got {lr!r}")
+    if not dice_weight >= 0:
+        raise ValueError(f"dice_weight must be 0 or more, got {dice_weight!r}")
     device = torch.device(device) if device is not None else next(model.parameters()).device
     model.to(device=device, memory_format=torch.channels_last)
     images, masks = data.train_images.to(device), data.train_masks.to(device)
-    if not dice_weight >= 0:
-        raise ValueError(f"dice_weight must be 0 or more, got {dice_weight!r}")
     # fused: one kernel for all parameters instead of a loop over them
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay, fused=True)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=steps, pct_start=0.2)
