@@ -223,10 +223,10 @@ def _draw_connections(ax: Axes, in_channels: int, out_channels: int, groups: int
     _cell_lines(ax, out_channels, in_channels)
     ax.set_xlim(-0.5, in_channels - 0.5)
     ax.set_ylim(out_channels - 0.5, -0.5)
-    ax.set_xlabel(f"{in_channels} input channels", fontsize=7)
-    ax.set_ylabel(f"{out_channels} output channels", fontsize=7)
+    ax.set_xlabel(f"{in_channels} input channels", fontsize=8.5)
+    ax.set_ylabel(f"{out_channels} output channels", fontsize=8.5)
     weights = out_channels * (in_channels // groups) * kernel * kernel
-    ax.set_title(f"groups={groups}: {weights} weights", fontsize=8)
+    ax.set_title(f"groups={groups}: {weights} weights", fontsize=9.5)
 
 
 def groups_figure(in_channels: int = 8, out_channels: int = 8, groups: Sequence[int] = (1, 2, 8),
@@ -415,7 +415,7 @@ class _Conv2dPanel:
         cx = np.arange(w_out) * stride + (span - 1) / 2
         gy, gx = np.meshgrid(cy, cx, indexing="ij")
         ax_in.scatter(gx.ravel(), gy.ravel(), marker="o", s=7, color=COLORS["highlight"], zorder=4)
-        ax_in.set_title(f"input {height}x{width}, padded {ph}x{pw}", fontsize=8)
+        ax_in.set_title(f"input {height}x{width}, padded {ph}x{pw}", fontsize=9.5)
 
         out_rgb = np.empty((h_out, w_out, 3))
         out_rgb[:] = to_rgb(COLORS["output"])
@@ -427,7 +427,7 @@ class _Conv2dPanel:
                                    linewidth=2.2))
         ax_out.set_xlim(-0.5, max(w_out, 3) - 0.5)
         ax_out.set_ylim(max(h_out, 3) - 0.5, -0.5)
-        ax_out.set_title(f"output {h_out}x{w_out}", fontsize=8, color=COLORS["output"])
+        ax_out.set_title(f"output {h_out}x{w_out}", fontsize=9.5, color=COLORS["output"])
         _draw_connections(ax_groups, self.in_channels, self.out_channels, groups, kernel)
 
         return self._caption(height, width, padding, dilation, kernel, stride, groups, h_out, w_out,
