@@ -197,7 +197,7 @@ def test_shapes_fcn_untrained_output_is_the_coarse_prediction_upsampled():
     model = build_shapes_fcn(5, "bilinear", seed=4).eval()
     x = torch.rand(2, 3, 48, 48)
     with torch.no_grad():
-        coarse = model.score8(model.stage8(model.stage4(model.stem(model.full(x)))))
+        coarse = model.score8(model.encoder()(x))
         assert coarse.shape == (2, 5, 6, 6)
         expected = model.up2(model.up4(model.up8(coarse)))
         assert torch.allclose(model(x), expected, atol=1e-6)
@@ -209,7 +209,7 @@ def test_shapes_fcn_untrained_output_is_the_coarse_prediction_upsampled():
 
 def test_shapes_fcn_receptive_field_covers_the_image():
     model = build_shapes_fcn(5, seed=0).eval()
-    encoder = nn.Sequential(model.full, model.stem, model.stage4, model.stage8)
+    encoder = model.encoder()
     assert receptive_field(encoder) == (57, 57)
     # by autograd through the same stack with all-ones kernels (notebook 04's coverage map)
     assert measure_receptive_field(encoder) == (57, 57)

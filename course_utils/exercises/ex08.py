@@ -48,5 +48,5 @@ def _head_parameters() -> tuple[int, int]:
 def _shapes_fcn_field_without_dilation() -> int:
     model = ShapesFCN()
     model.stage8[1][0].dilation = (1, 1)  # the dilated convolution, made ordinary
-    field = receptive_field(nn.Sequential(model.full, model.stem, model.stage4, model.stage8))
+    field = receptive_field(model.encoder())
     return int(field[0])
