@@ -8,12 +8,23 @@ PY     := $(BIN)/python
 LAB_STAMP  := $(VENV)/.lab-installed
 TEST_STAMP := $(VENV)/.test-installed
 
-.PHONY: help install lab test test-fast notebooks lint bench images clean
+# Optional: where to get PyTorch from. On Linux, PyPI's torch is the CUDA build (several GB);
+#   make lab TORCH_INDEX=https://download.pytorch.org/whl/cpu
+# installs the CPU build instead (a 192 MB download). Empty: the default index.
+TORCH_INDEX ?=
+TORCH_PIN   := $(shell grep -E '^torch==' requirements.txt)
+# Extra arguments for JupyterLab, e.g. make lab LAB_ARGS="--no-browser --port 8888" on a remote machine.
+LAB_ARGS ?=
+# Numeric environments for make test-any-cpu (see tools/test_any_cpu.py).
+CPU_ENVS ?= no-avx avx2 avx512
+
+.PHONY: help install lab test test-fast test-any-cpu notebooks lint bench images clean
 
 help:
 	@echo "make lab        open the course in JupyterLab (creates .venv on first use)"
 	@echo "make test       run every test: unit, property, notebooks (strict nbval), browser"
 	@echo "make test-fast  unit and property tests only"
+	@echo "make test-any-cpu  strict nbval under no-AVX / AVX2 / AVX-512 settings (CPU_ENVS=...)"
 	@echo "make notebooks  re-execute every notebook top to bottom and store the outputs"
 	@echo "make lint       ruff on course_utils, tests, benchmarks and notebooks"
 	@echo "make bench      print the performance figures"
@@ -23,6 +34,7 @@ $(PY):
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(LAB_STAMP): requirements.txt pyproject.toml | $(PY)
+	$(if $(TORCH_INDEX),$(BIN)/pip install --quiet --index-url $(TORCH_INDEX) $(TORCH_PIN))
 	$(BIN)/pip install --quiet -r requirements.txt
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
@@ -37,13 +49,16 @@ install: $(LAB_STAMP)
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 lab: $(LAB_STAMP)
-	$(BIN)/jupyter lab $(ROOT_FLAG) notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab $(ROOT_FLAG) $(LAB_ARGS) notebooks/00_start_here.ipynb
 
 test: $(TEST_STAMP)
 	$(PY) -m pytest
 
 test-fast: $(TEST_STAMP)
 	$(PY) -m pytest tests --ignore=tests/browser
+
+test-any-cpu: $(TEST_STAMP)
+	$(PY) tools/test_any_cpu.py $(CPU_ENVS)
 
 notebooks: $(TEST_STAMP)
 	$(PY) tools/execute_notebooks.py

@@ -46,3 +46,38 @@ def check_choice(name: str, value: object, choices: Sequence[object]) -> object:
         listed = ", ".join(repr(c) for c in choices)
         raise ValueError(f"{name} must be one of {listed}; got {value!r}")
     return value
+
+
+def check_number(
+    name: str, value: object, *, minimum: float | None = None, maximum: float | None = None
+) -> float:
+    """Return ``value`` as a ``float``; raise unless it is a finite real number in [minimum, maximum]."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
+    value = float(value)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(f"{name} must be a finite number, got {value}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be at least {minimum:g}, got {value:g}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be at most {maximum:g}, got {value:g}")
+    return value
+
+
+#: The most numbers one tensor the helpers build may hold: 2**25, 128 MiB of float32. Anything
+#: larger is refused before it is allocated, so a typo in a size fails at once instead of
+#: asking for gigabytes.
+MAX_ELEMENTS = 2**25
+
+
+def check_elements(what: str, count: int, advice: str) -> None:
+    """Raise a ``ValueError`` before building ``what`` when it would hold more than ``MAX_ELEMENTS`` numbers.
+
+    ``what`` names the result and the argument(s) that make it large, e.g.
+    ``"conv2d_matrix for input_size (224, 224)"``; ``advice`` says what to do instead.
+    """
+    if count > MAX_ELEMENTS:
+        raise ValueError(
+            f"{what} would hold {count:,} numbers ({count * 4 / 2**30:.1f} GiB as float32); the course's "
+            f"helpers build at most {MAX_ELEMENTS:,} (128 MiB). {advice}"
+        )

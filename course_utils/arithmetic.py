@@ -9,7 +9,9 @@ explain in words what is wrong when a setting is impossible.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import reduce
 
+import torch
 from torch import nn
 
 from ._checks import check_int
@@ -96,6 +98,16 @@ def conv_output_size(
     return out[0] if ndim is None else tuple(out)
 
 
+def _no_padding_string(name: str, value: object) -> None:
+    """Refuse 'valid'/'same' where a transposed convolution's padding is meant, saying why."""
+    if isinstance(value, str):
+        raise TypeError(
+            f"{name} must be a whole number, got {value!r}: a transposed convolution has no 'valid' or "
+            "'same' padding (nn.ConvTranspose2d takes numbers only; its padding crops the output). "
+            "Write 0 for 'valid'"
+        )
+
+
 def _transpose_1d(
     size: int, kernel: int, stride: int, padding: int, output_padding: int, dilation: int, i: int | None
 ) -> int:
@@ -103,6 +115,7 @@ def _transpose_1d(
     size = check_int(f"size{s}", size, minimum=1)
     kernel = check_int(f"kernel_size{s}", kernel, minimum=1)
     stride = check_int(f"stride{s}", stride, minimum=1)
+    _no_padding_string(f"padding{s}", padding)
     padding = check_int(f"padding{s}", padding, minimum=0)
     output_padding = check_int(f"output_padding{s}", output_padding, minimum=0)
     dilation = check_int(f"dilation{s}", dilation, minimum=1)
@@ -278,3 +291,32 @@ def _per_axis(name: str, value: object, axes: int) -> tuple[int, ...]:
     if isinstance(value, Sequence) and not isinstance(value, str):
         return tuple(check_int(f"{name}[{i}]", v, minimum=1) for i, v in enumerate(value))
     return (check_int(name, value, minimum=1),) * axes
+
+
+# --- shared by the tensor engines (transposed.py, matrix.py) -----------------------------------
+
+def _compute_dtype(**tensors: object) -> torch.dtype:
+    """The dtype the engines compute in: torch's promotion of ``tensors`` (by name), which must be
+    floating point or complex. Also checks that every value is a tensor and that all share a device.
+
+    An integer ``x`` with a float ``weight`` computes in the weight's dtype, like
+    ``F.conv_transpose2d(x.float(), weight)``; float32 with float64 computes in float64 (torch's
+    own convolutions refuse that mix; the promotion is the answer they would give on converted
+    input). Only integer/bool tensors are refused: there is no floating dtype to compute in.
+    """
+    for name, t in tensors.items():
+        if not isinstance(t, torch.Tensor):
+            raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
+    named: list[tuple[str, torch.Tensor]] = list(tensors.items())  # type: ignore[arg-type]
+    if len({t.device for _, t in named}) > 1:
+        where = " and ".join(f"{n} is on {t.device}" for n, t in named)
+        raise ValueError(f"{where}: put them on one device, e.g. weight.to(x.device)")
+    dtype = reduce(torch.promote_types, (t.dtype for _, t in named))
+    if not (dtype.is_floating_point or dtype.is_complex):
+        listed = " and ".join(f"{n} ({t.dtype})" for n, t in named)
+        fix = " or ".join(f"{n}.float()" for n, _ in named)
+        raise TypeError(
+            f"{listed} hold{'s' if len(named) == 1 else ''} no floating point numbers; the course's "
+            f"convolutions compute in floating point, as networks do: pass {fix}"
+        )
+    return dtype

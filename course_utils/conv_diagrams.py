@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Mapping, Sequence
 
@@ -22,11 +23,11 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, Rectangle
 from torch import nn
 
-from ._checks import check_choice, check_int
+from ._checks import check_choice, check_elements, check_int, check_number
 from ._small_ops import ReusedAxesFigure, one_thread
 from .arithmetic import conv_output_size
-from .plotting import COLORS, draw_grid, new_figure, role_cmap
-from .widgets import Explorer, dropdown, int_slider
+from .plotting import COLORS, _finite_tensor, draw_grid, new_figure, role_cmap
+from .widgets import Explorer, check_in_range, check_option, dropdown, int_slider
 
 __all__ = [
     "PADDING_MODES",
@@ -48,6 +49,34 @@ PADDING_MODES: dict[str, str] = {
 }
 
 
+#: The most channels the diagrams draw (one cell per channel), and the most panels in a row.
+_MAX_CHANNELS, _MAX_PANELS = 64, 8
+
+
+def _check_channels(name: str, value: object) -> int:
+    value = check_int(name, value, minimum=1)
+    if value > _MAX_CHANNELS:
+        raise ValueError(f"{name} must be between 1 and {_MAX_CHANNELS}: the diagram draws one cell per "
+                         f"channel, got {value:,}")
+    return value
+
+
+def _picture(name: str, image: object, channels: tuple[int, ...]) -> torch.Tensor:
+    """A ``(C, H, W)`` float tensor with values in [0, 1] and ``C`` in ``channels``, detached."""
+    layout = f"({' or '.join(map(str, channels))}, H, W)"
+    if isinstance(image, torch.Tensor) and not (image.is_floating_point() or image.is_complex()):
+        raise TypeError(f"{name} must hold floats in [0, 1], got a {image.dtype} tensor "
+                        "(for 0-255 values: image.float() / 255)")
+    image = _finite_tensor(name, image, 3, layout)
+    if image.shape[0] not in channels:
+        raise ValueError(f"{name} must be a {layout} tensor with values in [0, 1], got shape "
+                         f"{tuple(image.shape)}")
+    low, high = float(image.min()), float(image.max())
+    if low < 0 or high > 1:
+        raise ValueError(f"{name} must hold values in [0, 1], got values from {low:g} to {high:g}")
+    return image
+
+
 # --- 02: what the dimension of a convolution means ----------------------------------------
 
 def _arrow(ax: Axes, start: tuple[float, float], end: tuple[float, float], text: str,
@@ -64,15 +93,15 @@ def conv_dimensions_figure(photo: torch.Tensor | None = None) -> Figure:
     """Conv1d on a signal, Conv2d on a photo, Conv3d on a short clip: the red arrows are the
     axes the (orange) kernel slides along, and their number is the dimension of the convolution.
 
-    ``photo`` is a ``(3, H, W)`` tensor in [0, 1] (the course's photo when ``None``).
+    ``photo`` is a ``(3, H, W)`` float tensor in [0, 1] (the course's photo when ``None``).
+    Introduced in 02_convolution_dimensions.
     """
     if photo is None:
         from .images import load_image
         from .transforms import to_tensor
 
         photo = to_tensor(load_image("photo"))
-    if not isinstance(photo, torch.Tensor) or photo.dim() != 3 or photo.shape[0] != 3:
-        raise ValueError("photo must be a (3, H, W) tensor with values in [0, 1]")
+    photo = _picture("photo", photo, (3,))
     small = F.interpolate(photo[None], size=(96, 96), mode="area")[0].permute(1, 2, 0).numpy()
     fig = new_figure(10.5, 3.4, dpi=90)
     ax1, ax2, ax3 = fig.subplots(1, 3, width_ratios=[1.25, 1, 1.25])
@@ -135,15 +164,26 @@ def multichannel_figure(x: torch.Tensor, weight: torch.Tensor, bias: float = 0.0
     ``x`` is ``(C, H, W)``, ``weight`` is ``(C, kH, kW)`` (one output channel's kernel: a 3D
     block). Row ``c`` shows input channel ``c``, kernel slice ``c`` and their 2D
     cross-correlation; the last panel is the sum over channels (plus ``bias``): the output.
+    Integer tensors are computed in float32 (torch's promotion); NaN and inf are refused.
+    Introduced in 02_convolution_dimensions.
     """
-    if not isinstance(x, torch.Tensor) or x.dim() != 3:
-        raise ValueError(f"x must be a (C, H, W) tensor, got {getattr(x, 'shape', type(x).__name__)}")
-    if not isinstance(weight, torch.Tensor) or weight.dim() != 3 or weight.shape[0] != x.shape[0]:
+    x = _finite_tensor("x", x, 3, "(C, H, W)")
+    weight = _finite_tensor("weight", weight, 3, "(C, kH, kW)")
+    bias = check_number("bias", bias)
+    if weight.shape[0] != x.shape[0]:
         raise ValueError(
             f"weight must be a (C, kH, kW) tensor with C = {x.shape[0]} (the channels of x), "
-            f"got {tuple(getattr(weight, 'shape', ()))}"
+            f"got {tuple(weight.shape)}"
         )
-    channels = x.shape[0]
+    channels, height, width = x.shape
+    if channels > _MAX_PANELS or max(height, width) > 16:
+        raise ValueError(f"x is {tuple(x.shape)}: this figure draws at most {_MAX_PANELS} channels "
+                         "of at most 16 x 16 numbers")
+    if weight.shape[1] > height or weight.shape[2] > width:
+        raise ValueError(f"weight's kernel {tuple(weight.shape[1:])} must fit in x's height and width "
+                         f"{(height, width)}")
+    dtype = torch.promote_types(x.dtype, weight.dtype)
+    x, weight = x.to(dtype), weight.to(dtype)
     with one_thread():
         parts = F.conv2d(x[None], weight[:, None], groups=channels)[0]  # (C, H', W') per channel
     out = parts.sum(0) + bias
@@ -164,22 +204,28 @@ def multichannel_figure(x: torch.Tensor, weight: torch.Tensor, bias: float = 0.0
 def padding_modes_figure(image: torch.Tensor, padding: int = 16, crop: int = 48) -> Figure:
     """The whole ``image`` padded by ``padding`` pixels with each of ``nn.Conv2d``'s padding
     modes, shown around its top-left ``crop`` x ``crop`` corner; the dashed square is the border
-    of the real image (so ``'circular'`` shows pixels from the opposite borders)."""
+    of the real image (so ``'circular'`` shows pixels from the opposite borders).
+
+    ``image`` is a ``(1 or 3, H, W)`` float tensor in [0, 1]. Introduced in 03_conv2d_parameters.
+    """
     padding = check_int("padding", padding, minimum=1)
     crop = check_int("crop", crop, minimum=1)
-    if not isinstance(image, torch.Tensor) or image.dim() != 3:
-        raise ValueError("image must be a (C, H, W) tensor with values in [0, 1]")
-    if padding >= min(image.shape[1:]):
+    image = _picture("image", image, (1, 3))
+    channels, height, width = image.shape
+    if padding >= min(height, width):
         raise ValueError(f"padding ({padding}) must be smaller than the image's height and width "
-                         f"{tuple(image.shape[1:])} for 'reflect'")
-    crop = min(crop, *image.shape[1:])
+                         f"{(height, width)} for 'reflect'")
+    if crop > min(height, width):
+        raise ValueError(f"crop ({crop}) must be at most the image's height and width {(height, width)}")
+    check_elements(f"padding_modes_figure's padded image (padding {padding})",
+                   channels * (height + 2 * padding) * (width + 2 * padding), "Use a smaller image or padding.")
     fig = new_figure(10.0, 2.9, dpi=90)
     axes = fig.subplots(1, 4)
     for ax, (mode, pad_mode) in zip(axes, PADDING_MODES.items(), strict=True):
         with one_thread():
             padded = F.pad(image[None], (padding,) * 4, mode=pad_mode)[0]
         corner = padded[:, :padding + crop, :padding + crop]
-        shown = corner.clamp(0, 1).permute(1, 2, 0).numpy()
+        shown = corner.permute(1, 2, 0).numpy()
         ax.imshow(shown if shown.shape[2] == 3 else shown[:, :, 0], cmap="gray", vmin=0, vmax=1)
         ax.add_patch(Rectangle((padding - 0.5, padding - 0.5), crop + 1, crop + 1, fill=False,
                                edgecolor=COLORS["highlight"], linestyle="--", linewidth=1.5))
@@ -189,18 +235,21 @@ def padding_modes_figure(image: torch.Tensor, padding: int = 16, crop: int = 48)
 
 
 def group_connections(in_channels: int, out_channels: int, groups: int) -> torch.Tensor:
-    """``(out_channels, in_channels)`` matrix of 0/1: 1 where output channel o uses input channel i."""
+    """``(out_channels, in_channels)`` matrix of 0/1: 1 where output channel o uses input channel i.
+
+    Introduced in 03_conv2d_parameters.
+    """
     in_channels = check_int("in_channels", in_channels, minimum=1)
     out_channels = check_int("out_channels", out_channels, minimum=1)
     groups = check_int("groups", groups, minimum=1)
     for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
         if value % groups:
             raise ValueError(f"{name} ({value}) must be divisible by groups ({groups})")
-    per_in, per_out = in_channels // groups, out_channels // groups
-    mask = torch.zeros(out_channels, in_channels)
-    for g in range(groups):
-        mask[g * per_out:(g + 1) * per_out, g * per_in:(g + 1) * per_in] = 1
-    return mask
+    check_elements(f"group_connections(in_channels={in_channels}, out_channels={out_channels})",
+                   in_channels * out_channels, "Use fewer channels.")
+    group_of_out = torch.arange(out_channels) // (out_channels // groups)
+    group_of_in = torch.arange(in_channels) // (in_channels // groups)
+    return (group_of_out[:, None] == group_of_in[None, :]).float()
 
 
 def _cell_lines(ax: Axes, rows: int, cols: int) -> None:
@@ -232,9 +281,17 @@ def _draw_connections(ax: Axes, in_channels: int, out_channels: int, groups: int
 def groups_figure(in_channels: int = 8, out_channels: int = 8, groups: Sequence[int] = (1, 2, 8),
                   kernel_size: int = 3) -> Figure:
     """Which input channels each output channel sees (orange), one panel per ``groups`` value;
-    the title counts the weights of a ``kernel_size`` x ``kernel_size`` layer (bias aside)."""
-    if not groups:
-        raise ValueError("groups must contain at least one value")
+    the title counts the weights of a ``kernel_size`` x ``kernel_size`` layer (bias aside).
+
+    Introduced in 03_conv2d_parameters.
+    """
+    in_channels = _check_channels("in_channels", in_channels)
+    out_channels = _check_channels("out_channels", out_channels)
+    if not isinstance(groups, Sequence) or isinstance(groups, str):
+        raise TypeError(f"groups must be a list of group counts, e.g. (1, 2, 8), got {groups!r}")
+    if not 1 <= len(groups) <= _MAX_PANELS:
+        raise ValueError(f"groups must contain 1 to {_MAX_PANELS} values (one panel each), got {len(groups)}")
+    groups = [check_int(f"groups[{i}]", g, minimum=1) for i, g in enumerate(groups)]
     k = check_int("kernel_size", kernel_size, minimum=1)
     fig = new_figure(2.6 * len(groups), 2.9, dpi=90)
     axes = fig.subplots(1, len(groups), squeeze=False)[0]
@@ -248,7 +305,16 @@ def groups_figure(in_channels: int = 8, out_channels: int = 8, groups: Sequence[
 def conv2d_line(in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
                 padding: int | str = 0, dilation: int = 1, groups: int = 1, bias: bool = True,
                 padding_mode: str = "zeros") -> str:
-    """The ``nn.Conv2d(...)`` call for these arguments, leaving out those at their default."""
+    """The ``nn.Conv2d(...)`` call for these arguments, leaving out those at their default (03)."""
+    for name, value, minimum in (("in_channels", in_channels, 1), ("out_channels", out_channels, 1),
+                                 ("kernel_size", kernel_size, 1), ("stride", stride, 1),
+                                 ("dilation", dilation, 1), ("groups", groups, 1)):
+        check_int(name, value, minimum=minimum)
+    if padding not in ("valid", "same"):
+        check_int("padding", padding, minimum=0)
+    if not isinstance(bias, bool):
+        raise TypeError(f"bias must be True or False, got {bias!r}")
+    check_choice("padding_mode", padding_mode, list(PADDING_MODES))
     parts = [str(in_channels), str(out_channels), f"kernel_size={kernel_size}"]
     for name, value, default in (("stride", stride, 1), ("padding", padding, 0),
                                  ("dilation", dilation, 1), ("groups", groups, 1),
@@ -291,7 +357,10 @@ def _numbers_image(values: np.ndarray, dark: np.ndarray, cell: int = 28) -> np.n
 
 
 def _divisors_of_both(a: int, b: int) -> list[int]:
-    return [g for g in range(1, min(a, b) + 1) if a % g == 0 and b % g == 0]
+    """The common divisors of ``a`` and ``b`` (the divisors of their gcd), in order: sqrt(gcd) steps."""
+    g = math.gcd(a, b)
+    small = [d for d in range(1, math.isqrt(g) + 1) if g % d == 0]
+    return sorted({*small, *(g // d for d in small)})
 
 
 class _Conv2dPanel:
@@ -475,26 +544,26 @@ def conv2d_explorer(height: int = 5, width: int = 5, kernel: int = 3, stride: in
     channels each output channel sees (``groups``). The caption gives the output-size formula
     with the numbers, the shape PyTorch computes and the ``nn.Conv2d(...)`` line. Ranges
     shrink so the kernel always fits; the remaining impossible settings show a sentence.
+    Every argument must be a value its control can show (channels: 1 to 64).
     """
-    in_channels = check_int("in_channels", in_channels, minimum=1)
-    out_channels = check_int("out_channels", out_channels, minimum=1)
+    in_channels = _check_channels("in_channels", in_channels)
+    out_channels = _check_channels("out_channels", out_channels)
     options = _divisors_of_both(in_channels, out_channels)
-    check_choice("groups", groups, options)
-    check_choice("padding_mode", padding_mode, list(PADDING_MODES))
-    check_choice("padding", padding, [0, 1, 2, 3, "valid", "same"])
-    for name, value, top in (("height", height, 8), ("width", width, 8), ("kernel", kernel, 5),
-                             ("stride", stride, 3), ("dilation", dilation, 3)):
-        if check_int(name, value, minimum=1) > top:
-            raise ValueError(f"{name} must be between 1 and {top} in this panel, got {value}")
+    groups = check_option("groups", groups, options)
+    padding_mode = check_option("padding_mode", padding_mode, list(PADDING_MODES))
+    padding = check_option("padding", padding, [0, 1, 2, 3, "valid", "same"])
+    height, width = check_in_range("height", height, 1, 8), check_in_range("width", width, 1, 8)
+    kernel, stride = check_in_range("kernel", kernel, 1, 5), check_in_range("stride", stride, 1, 3)
+    dilation = check_in_range("dilation", dilation, 1, 3)
     panel = _Conv2dPanel(in_channels, out_channels)
     controls = {
-        "height": int_slider("input height H", check_int("height", height, minimum=1), 1, 8),
-        "width": int_slider("input width W", check_int("width", width, minimum=1), 1, 8),
+        "height": int_slider("input height H", height, 1, 8),
+        "width": int_slider("input width W", width, 1, 8),
         "padding": dropdown("padding", [("0", 0), ("1", 1), ("2", 2), ("3", 3), ("'valid'", "valid"),
                                         ("'same'", "same")], padding),
-        "dilation": int_slider("dilation", check_int("dilation", dilation, minimum=1), 1, 3),
-        "kernel": int_slider("kernel_size", check_int("kernel", kernel, minimum=1), 1, 5),
-        "stride": int_slider("stride", check_int("stride", stride, minimum=1), 1, 3),
+        "dilation": int_slider("dilation", dilation, 1, 3),
+        "kernel": int_slider("kernel_size", kernel, 1, 5),
+        "stride": int_slider("stride", stride, 1, 3),
         "groups": dropdown("groups", options, groups),
         "padding_mode": dropdown("padding_mode", list(PADDING_MODES), padding_mode),
     }

@@ -11,6 +11,7 @@ computes by formula.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -18,11 +19,11 @@ import torch
 import torch.nn.functional as F
 from matplotlib.figure import Figure
 
-from ._checks import check_int
+from ._checks import check_elements, check_int
 from ._small_ops import ReusedAxesFigure, one_thread
 from .arithmetic import _flatten_layers, _layer_spec, _per_axis, receptive_field
 from .plotting import COLORS, draw_grid, new_figure, role_cmap
-from .widgets import Explorer, int_slider
+from .widgets import Explorer, check_in_range, int_slider
 
 __all__ = [
     "layer_specs",
@@ -34,6 +35,11 @@ __all__ = [
 ]
 
 Spec = tuple[tuple[int, int], tuple[int, int], tuple[int, int]]
+
+#: The most multiply-adds a coverage map may cost (forward pass; about a second on one core).
+_MAX_WORK = 2**30
+#: The widest kernel :func:`dilated_kernel_figure` draws (in cells), and the most panels in a row.
+_MAX_SPAN, _MAX_PANELS = 32, 8
 
 
 def layer_specs(layers: object) -> list[Spec]:
@@ -69,12 +75,24 @@ def coverage_map(layers: object, margin: int = 0) -> torch.Tensor:
     central output unit with respect to that input, as a ``(H, W)`` float tensor.
     With ``margin=0`` it is exactly the receptive field, e.g. 13 x 13 for three 3 x 3
     layers of dilation 2. Introduced in 04_dilated_convolution.
+
+    Stacks whose map would hold more than ``2**25`` pixels, or cost more than ``2**30``
+    multiply-adds, are refused at once (a typo in a kernel size would otherwise take hours).
     """
     margin = check_int("margin", margin, minimum=0)
     specs = layer_specs(layers)
     field = receptive_field([(k, s, d) for k, s, d in specs])
-    jump = [int(np.prod([s[a] for _, s, _ in specs])) for a in range(2)]
+    jump = [math.prod(s[a] for _, s, _ in specs) for a in range(2)]
     size = [field[a] + 2 * margin * jump[a] for a in range(2)]
+    check_elements(f"coverage_map of a {field[0]} x {field[1]} receptive field (margin {margin})",
+                   size[0] * size[1], "Use fewer or smaller layers, or a smaller margin.")
+    work, (h, w) = 0, size
+    for k, s, d in specs:  # each layer's output size times its kernel's taps
+        h, w = (h - d[0] * (k[0] - 1) - 1) // s[0] + 1, (w - d[1] * (k[1] - 1) - 1) // s[1] + 1
+        work += h * w * k[0] * k[1]
+    if work > _MAX_WORK:
+        raise ValueError(f"coverage_map for these layers would need {work:,} multiply-adds, more than "
+                         f"{_MAX_WORK:,} (about a second); use fewer or smaller layers")
     with one_thread():
         x = torch.ones(1, 1, *size, dtype=torch.float64, requires_grad=True)
         y = x
@@ -99,12 +117,20 @@ def measure_receptive_field(layers: object) -> tuple[int, int]:
 
 def dilated_kernel_figure(kernel_size: int = 3, dilations: Sequence[int] = (1, 2, 3)) -> Figure:
     """A ``kernel_size`` x ``kernel_size`` kernel drawn at each dilation: the weights (orange)
-    and the holes between them (grey), in the span ``d(k-1)+1`` they cover."""
+    and the holes between them (grey), in the span ``d(k-1)+1`` they cover (at most 32 cells;
+    at most 8 dilations). Introduced in 04_dilated_convolution."""
     k = check_int("kernel_size", kernel_size, minimum=1)
+    if not isinstance(dilations, Sequence) or isinstance(dilations, str):
+        raise TypeError(f"dilations must be a list of dilations, e.g. (1, 2, 3), got {dilations!r}")
     ds = [check_int(f"dilations[{i}]", d, minimum=1) for i, d in enumerate(dilations)]
     if not ds:
         raise ValueError("dilations must contain at least one dilation")
+    if len(ds) > _MAX_PANELS:
+        raise ValueError(f"dilations must contain at most {_MAX_PANELS} dilations (one panel each), got {len(ds)}")
     span_max = max(d * (k - 1) + 1 for d in ds)
+    if span_max > _MAX_SPAN:
+        raise ValueError(f"kernel_size ({k}) with dilations up to {max(ds)} spans d(k-1)+1 = {span_max} "
+                         f"cells; this figure draws at most {_MAX_SPAN}")
     fig = new_figure(2.3 * len(ds), 2.7, dpi=90)
     axes = fig.subplots(1, len(ds), squeeze=False)[0]
     for ax, d in zip(axes, ds, strict=True):
@@ -147,14 +173,21 @@ def coverage_figure(stacks: Mapping[str, object]) -> Figure:
     """Coverage maps side by side, one per labelled stack (``{"(2, 2, 2)": layers, ...}``).
 
     Blue: pixels that reach the central output unit (darker: more paths);
-    grey: pixels inside the receptive field that never reach it.
+    grey: pixels inside the receptive field that never reach it. At most 8 stacks.
+    Introduced in 04_dilated_convolution.
     """
-    if not stacks:
-        raise ValueError("stacks must contain at least one stack of layers")
+    if not isinstance(stacks, Mapping):
+        raise TypeError(f"stacks must be a dict {{label: layers}}, got {type(stacks).__name__}")
+    if not 1 <= len(stacks) <= _MAX_PANELS:
+        raise ValueError(f"stacks must contain 1 to {_MAX_PANELS} stacks of layers (one panel each), "
+                         f"got {len(stacks)}")
     fig = new_figure(3.0 * len(stacks), 3.6, dpi=90)
     axes = fig.subplots(1, len(stacks), squeeze=False)[0]
     for ax, (label, layers) in zip(axes, stacks.items(), strict=True):
-        grad = coverage_map(layers).numpy()
+        try:
+            grad = coverage_map(layers).numpy()
+        except (ValueError, TypeError) as exc:
+            raise type(exc)(f"stacks[{label!r}]: {exc}") from None
         reached = int((grad > 0).sum())
         _draw_coverage(ax, grad, f"{label}\nRF {grad.shape[0]}x{grad.shape[1]}, "
                                  f"{reached} of {grad.size} pixels reached")
@@ -208,15 +241,12 @@ def _explorer_draw(fig: Figure, kernel: int, d1: int, d2: int, d3: int) -> str:
 def dilation_explorer(kernel_size: int = 3, dilations: Sequence[int] = (2, 2, 2)) -> Explorer:
     """Panel for 04_dilated_convolution: choose the kernel size and the dilations of three
     stacked layers; see the coverage map of one output unit, the receptive field by formula
-    and by autograd, and how many pixels in it are never reached (the gridding effect)."""
-    k = check_int("kernel_size", kernel_size, minimum=2)
-    if k > 5:
-        raise ValueError(f"kernel_size must be between 2 and 5 in this panel, got {k}")
-    if len(dilations) != 3:
-        raise ValueError(f"dilations must have 3 entries (one per layer), got {tuple(dilations)!r}")
-    ds = [check_int(f"dilations[{i}]", d, minimum=1) for i, d in enumerate(dilations)]
-    if max(ds) > 5:
-        raise ValueError(f"dilations must be between 1 and 5 in this panel, got {tuple(ds)!r}")
+    and by autograd, and how many pixels in it are never reached (the gridding effect).
+    Every argument must be a value its control can show."""
+    k = check_in_range("kernel_size", kernel_size, 2, 5)
+    if not isinstance(dilations, Sequence) or isinstance(dilations, str) or len(dilations) != 3:
+        raise ValueError(f"dilations must have 3 entries (one per layer), got {dilations!r}")
+    ds = [check_in_range(f"dilations[{i}]", d, 1, 5) for i, d in enumerate(dilations)]
     controls = {
         "kernel": int_slider("kernel_size", k, 2, 5),
         "d1": int_slider("dilation, layer 1", ds[0], 1, 5),

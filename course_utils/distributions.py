@@ -10,8 +10,8 @@ import torch
 from matplotlib.figure import Figure
 
 from ._checks import check_choice, check_int
-from .plotting import COLORS
-from .widgets import Explorer, dropdown, int_slider
+from .plotting import COLORS, _finite_array
+from .widgets import Explorer, check_in_range, check_option, dropdown, int_slider
 
 __all__ = ["DISTRIBUTIONS", "THEORY", "sample", "describe", "draw_histogram", "histogram_explorer"]
 
@@ -25,6 +25,8 @@ THEORY: dict[str, dict[str, object]] = {
 }
 
 SAMPLE_SIZES = (10, 100, 1_000, 10_000, 100_000, 1_000_000)
+MAX_SAMPLES = 10_000_000  # 40 MB of float32: plenty for a histogram
+MAX_BINS = 1_000  # more bars than a figure has pixels across
 _COLOURS = {"rand": COLORS["input"], "randn": COLORS["kernel"]}
 
 
@@ -36,19 +38,26 @@ def _cached(name: str, n: int, seed: int) -> np.ndarray:
 
 
 def sample(name: str, n: int, seed: int = 0) -> np.ndarray:
-    """``n`` numbers from ``torch.rand`` or ``torch.randn`` with their own generator seeded by ``seed``."""
+    """``n`` numbers from ``torch.rand`` or ``torch.randn`` with their own generator seeded by ``seed``.
+
+    Repeated calls reuse the draws (cached), but each call returns its own copy, so
+    changing the array in place cannot change later results. Used in 01_rand_vs_randn.
+    """
     check_choice("name", name, DISTRIBUTIONS)
     n = check_int("n", n, minimum=1)
-    if n > 10_000_000:
-        raise ValueError(f"n must be at most 10,000,000 (memory), got {n:,}")
+    if n > MAX_SAMPLES:
+        raise ValueError(f"n must be at most {MAX_SAMPLES:,} (memory), got {n:,}")
     seed = check_int("seed", seed, minimum=0)
-    return _cached(name, n, seed)
+    return _cached(name, n, seed).copy()
 
 
 def describe(values: np.ndarray | torch.Tensor) -> dict[str, float]:
-    """Mean, (population) variance, minimum and maximum of a sample, as floats."""
-    array = values.numpy() if isinstance(values, torch.Tensor) else np.asarray(values)
-    array = array.astype(np.float64).ravel()
+    """Mean, (population) variance, minimum and maximum of a sample, as floats (01_rand_vs_randn).
+
+    ``values`` is a tensor (``requires_grad`` is fine), an array or a list of real numbers;
+    NaN and inf are refused (they would make every statistic NaN or inf).
+    """
+    array = _finite_array("values", values).astype(np.float64, copy=False).ravel()
     if array.size == 0:
         raise ValueError("values must contain at least one number")
     return {"mean": float(array.mean()), "variance": float(array.var()),
@@ -117,11 +126,16 @@ def draw_histogram(fig: Figure, distribution: str = "both", sample_size: int = 1
     """Histogram(s) of ``sample_size`` draws with the theoretical density on top; returns a caption.
 
     The first call on a figure creates its axes; later calls only update the data,
-    which keeps the panel's redraw fast.
+    which keeps the panel's redraw fast. Used by :func:`histogram_explorer` (01_rand_vs_randn).
     """
     check_choice("distribution", distribution, ("rand", "randn", "both"))
     bins = check_int("bins", bins, minimum=1)
+    if bins > MAX_BINS:
+        raise ValueError(f"bins must be at most {MAX_BINS:,} (more bars than the figure has pixels), "
+                         f"got {bins:,}")
     sample_size = check_int("sample_size", sample_size, minimum=1)
+    if sample_size > MAX_SAMPLES:
+        raise ValueError(f"sample_size must be at most {MAX_SAMPLES:,} (memory), got {sample_size:,}")
     seed = check_int("seed", seed, minimum=0)
     view = getattr(fig, "_course_histogram", None)
     if view is None or view.ax not in fig.axes:
@@ -133,9 +147,12 @@ def draw_histogram(fig: Figure, distribution: str = "both", sample_size: int = 1
 
 def histogram_explorer(distribution: str = "both", sample_size: int = 10_000, bins: int = 40,
                        seed: int = 0) -> Explorer:
-    """Panel: choose the sampler, the sample size, the bins and the seed; see the histogram."""
-    if sample_size not in SAMPLE_SIZES:
-        raise ValueError(f"sample_size must be one of {SAMPLE_SIZES}, got {sample_size}")
+    """Panel of 01_rand_vs_randn: choose the sampler, the sample size, the bins and the seed;
+    see the histogram. Every argument must be a value its control can show."""
+    check_option("distribution", distribution, ("both", "rand", "randn"))
+    check_option("sample_size", sample_size, SAMPLE_SIZES)
+    bins = check_in_range("bins", bins, 5, 100, step=5)
+    seed = check_in_range("seed", seed, 0, 9)
     import ipywidgets as widgets
 
     controls = {

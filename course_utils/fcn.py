@@ -12,13 +12,32 @@ convolution followed by a skip connection from the encoder. No torchvision, no p
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 from torch import nn
 
-from ._checks import check_choice, check_int
+from ._checks import check_choice, check_elements, check_int
 from .kernels import bilinear_kernel
 
 __all__ = ["BasicBlock", "resnet_like_backbone", "fcn_head", "fcn32s", "ShapesFCN", "build_shapes_fcn", "RECIPE"]
+
+
+def _check_widths(widths: object, meaning: str, example: tuple[int, ...]) -> tuple[int, ...]:
+    """``widths`` as ``len(example)`` positive ints, channel counts (``meaning`` says where)."""
+    wanted = (f"widths must be a tuple of {len(example)} positive whole numbers ({meaning}), "
+              f"e.g. {example}; got {widths!r}")
+    if isinstance(widths, str) or not isinstance(widths, Sequence):
+        raise TypeError(wanted)
+    if len(widths) != len(example):
+        raise ValueError(wanted)
+    return tuple(check_int(f"widths[{i}]", v, minimum=1) for i, v in enumerate(widths))
+
+
+def _check_parameters(what: str, count: int, example: str) -> None:
+    """Refuse to build a network of ``count`` parameters when that is over the course's limit."""
+    check_elements(f"{what} (its parameters)", count,
+                   f"Use smaller channel counts, such as {example}.")
 
 
 def _conv_bn_relu(cin: int, cout: int, stride: int = 1, dilation: int = 1) -> nn.Sequential:
@@ -58,9 +77,11 @@ def resnet_like_backbone(widths: tuple[int, ...] = (32, 64, 128, 256, 512)) -> n
     ``widths[-1]`` channels (512, as in ResNet-18). Randomly initialised.
     Introduced in 08_fcn_segmentation.
     """
-    if len(widths) != 5:
-        raise ValueError(f"widths must have 5 entries (stem and four stages), got {widths!r}")
-    w = [check_int(f"widths[{i}]", v, minimum=1) for i, v in enumerate(widths)]
+    w = _check_widths(widths, "channels of the stem and the four blocks", (32, 64, 128, 256, 512))
+    count = 3 * 49 * w[0] + 2 * w[0]  # stem convolution and batch norm
+    for a, b, stride in zip(w[:-1], w[1:], (1, 2, 2, 2), strict=True):  # the BasicBlocks
+        count += 9 * a * b + 9 * b * b + 4 * b + (a * b + 2 * b if stride != 1 or a != b else 0)
+    _check_parameters(f"resnet_like_backbone for widths {w}", count, "(32, 64, 128, 256, 512)")
     return nn.Sequential(
         nn.Sequential(nn.Conv2d(3, w[0], 7, 2, 3, bias=False), nn.BatchNorm2d(w[0]), nn.ReLU(inplace=True)),
         nn.MaxPool2d(3, 2, 1),
@@ -81,6 +102,9 @@ def fcn_head(in_channels: int = 512, num_classes: int = 21) -> tuple[nn.Conv2d, 
     """
     in_channels = check_int("in_channels", in_channels, minimum=1)
     num_classes = check_int("num_classes", num_classes, minimum=1)
+    count = (in_channels + 1) * num_classes + (num_classes * 64 * 64 + 1) * num_classes
+    _check_parameters(f"fcn_head for in_channels {in_channels} and num_classes {num_classes}",
+                      count, "in_channels=512 and num_classes=21")
     final_conv = nn.Conv2d(in_channels, num_classes, kernel_size=1)
     transpose_conv = nn.ConvTranspose2d(num_classes, num_classes, kernel_size=64, padding=16, stride=32)
     with torch.no_grad():
@@ -142,10 +166,13 @@ class ShapesFCN(nn.Module):
         super().__init__()
         num_classes = check_int("num_classes", num_classes, minimum=1)
         init = str(check_choice("init", init, ("bilinear", "random")))
-        if len(widths) != 4:
-            raise ValueError(f"widths must have 4 entries (channels at H, H/2, H/4, H/8), got {widths!r}")
-        w1, w2, w4, w8 = (check_int(f"widths[{i}]", v, minimum=1) for i, v in enumerate(widths))
+        w1, w2, w4, w8 = _check_widths(widths, "channels at H, H/2, H/4 and H/8", (16, 24, 48, 96))
         n = num_classes
+        convs = [(3, w1), (w1, w2), (w2, w4), (w4, w4), (w4, w8), (w8, w8)]  # 3x3 conv + batch norm
+        count = sum(9 * a * b + 2 * b for a, b in convs)
+        count += n * (w1 + w2 + w4 + w8 + 4) + 3 * 16 * n * n  # score layers, x2 upsampling layers
+        _check_parameters(f"ShapesFCN for num_classes {n} and widths {(w1, w2, w4, w8)}", count,
+                          "num_classes=5 and widths=(16, 24, 48, 96)")
         self.init = init
         self.full = _conv_bn_relu(3, w1)  # H
         self.stem = _conv_bn_relu(w1, w2, 2)  # H/2

@@ -98,6 +98,48 @@ def make_course_images(folder: Path | str = IMAGES_DIR) -> list[Path]:
     return written
 
 
+#: The first bytes of common image files, to tell a damaged image from a file of another kind.
+_SIGNATURES = {b"\x89PNG": "PNG", b"\xff\xd8\xff": "JPEG", b"GIF8": "GIF", b"II*\x00": "TIFF",
+               b"MM\x00*": "TIFF"}
+
+
+def _to_8bit(image: Image.Image, what: str) -> Image.Image:
+    """A 16-bit, 32-bit integer or float grey image ("I;16*", "I", "F") as an 8-bit "L" image.
+
+    PIL's own ``convert("L")`` clips these at 255 (a 16-bit picture turns white), so they are
+    scaled here: integers as 16-bit (0..65535 -> 0..255, i.e. round(v / 257); PIL also opens
+    some 16-bit files, such as PGM, as "I"), floats as 0..1 (-> round(255 v)). Values outside
+    those ranges have no clear meaning and are refused with a ``ValueError`` naming ``what``.
+    """
+    values = np.asarray(image)
+    advice = ("Read it with np.asarray(Image.open(path)), scale it to [0, 1] yourself and pass "
+              "the array to to_tensor")
+    if not np.isfinite(values).all():
+        raise ValueError(f"{what} is a float image (mode {image.mode!r}) with NaN or infinite "
+                         f"values, which no pixel brightness can show. {advice}")
+    low, high = values.min(), values.max()
+    if values.dtype.kind == "f":
+        if low < 0 or high > 1:
+            raise ValueError(
+                f"{what} is a float image (mode {image.mode!r}) with values from {low:g} to "
+                f"{high:g}; only values in [0, 1] (0 black, 1 white) can be read. {advice}"
+            )
+        return Image.fromarray(np.rint(values.astype(np.float64) * 255).astype(np.uint8))
+    if low < 0 or high > 65535:
+        raise ValueError(
+            f"{what} is a 32-bit integer image (mode {image.mode!r}) with values from {low} to "
+            f"{high}; integer images are read as 16-bit (0 black, 65535 white). {advice}"
+        )
+    return Image.fromarray(((values.astype(np.uint32) + 128) // 257).astype(np.uint8))
+
+
+def _damaged(path: Path, detail: str) -> ValueError:
+    return ValueError(
+        f"name_or_path {str(path)!r} is damaged or truncated ({detail}); "
+        "download or export it again"
+    )
+
+
 def _open_file(path: Path) -> Image.Image:
     if not path.exists():
         names = ", ".join(repr(n) for n in COURSE_IMAGES)
@@ -106,19 +148,26 @@ def _open_file(path: Path) -> Image.Image:
         )
     if path.is_dir():
         raise ValueError(f"name_or_path {str(path)!r} is a folder; give the path of an image file")
+    with path.open("rb") as file:  # a file we may not read fails here, with Python's own words
+        start = file.read(8)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(path)
-    except (UnidentifiedImageError, Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
-        if isinstance(exc, UnidentifiedImageError):
-            raise ValueError(
-                f"name_or_path {str(path)!r} is not an image file PIL can read (PNG, JPEG, BMP, ...)"
-            ) from None
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
         raise ValueError(
             f"name_or_path {str(path)!r} is too large to load safely; resize it below "
             f"{MAX_PIXELS // 1_000_000} megapixels first"
         ) from None
+    except UnidentifiedImageError:
+        kind = next((k for sig, k in _SIGNATURES.items() if start.startswith(sig)), None)
+        if kind is not None:
+            raise _damaged(path, f"it starts like a {kind} file but PIL cannot read it") from None
+        raise ValueError(
+            f"name_or_path {str(path)!r} is not an image file PIL can read (PNG, JPEG, BMP, ...)"
+        ) from None
+    except (OSError, SyntaxError, EOFError) as exc:  # PIL's words for a broken file
+        raise _damaged(path, f"PIL stopped reading it: {exc}") from None
     width, height = image.size
     if width * height > MAX_PIXELS:
         image.close()
@@ -127,20 +176,30 @@ def _open_file(path: Path) -> Image.Image:
             f"load_image accepts up to {MAX_PIXELS // 1_000_000} megapixels. Resize it first"
         )
     with image:
-        image.load()
+        try:
+            image.load()
+        except (OSError, SyntaxError, EOFError) as exc:  # PIL's words for a broken data stream
+            raise _damaged(path, f"PIL stopped reading it: {exc}") from None
         if image.mode in ("RGB", "L"):
             return image.copy()
+        if image.mode.startswith("I") or image.mode == "F":
+            return _to_8bit(image, f"name_or_path {str(path)!r}")
         return image.convert("RGBA" if "A" in image.mode or "transparency" in image.info else "RGB")
 
 
 def load_image(name_or_path: str | Path) -> Image.Image:
     """Open a course image by name, or an image file of your own, as a PIL image.
 
+    Introduced in 02_convolution_dimensions.
+
     Names: ``"photo"`` (the Grace Hopper photograph cropped to 512 x 512),
     ``"grace_hopper"`` (uncropped, 512 wide x 600 high), and the pictures the
     course draws: ``"shapes"``, ``"checkerboard"``, ``"rings"``, ``"letter_f"``.
-    Anything else is read as a path. Missing files, files that are not images
-    and images over ``MAX_PIXELS`` raise errors that say what went wrong.
+    Anything else is read as a path. The result is "L" (grey), "RGB" or "RGBA"
+    with 8 bits per value: 16-bit images are scaled (0..65535 -> 0..255), as are
+    float images with values in [0, 1]. Missing files, files that are not images,
+    damaged or truncated files, float or 32-bit images whose values cannot be read
+    as brightness and images over ``MAX_PIXELS`` raise errors that say what went wrong.
     """
     if not isinstance(name_or_path, (str, Path)):
         raise TypeError(

@@ -12,10 +12,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 import torch.nn.functional as F
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure, FigureBase
 from torch import nn
 
-from ._checks import check_int
+from ._checks import check_elements, check_int
 from .plotting import COLORS, draw_grid, role_cmap
 from .widgets import Explorer, int_slider
 
@@ -40,6 +40,7 @@ def bilinear_profile(kernel_size: int) -> torch.Tensor:
     Introduced in 07_bilinear_upsampling.
     """
     kernel_size = check_int("kernel_size", kernel_size, minimum=1)
+    check_elements(f"bilinear_profile(kernel_size={kernel_size})", kernel_size, "Use a smaller kernel_size.")
     factor = (kernel_size + 1) // 2
     centre = factor - 1 if kernel_size % 2 == 1 else factor - 0.5
     taps = torch.arange(kernel_size, dtype=torch.float64)
@@ -71,6 +72,10 @@ def bilinear_kernel(in_channels: int, out_channels: int, kernel_size: int) -> to
             "sits on the channel diagonal (channel c -> channel c); change the number of channels "
             "with a 1x1 convolution before or after upsampling"
         )
+    check_elements(
+        f"bilinear_kernel({in_channels}, {out_channels}, {kernel_size})",
+        in_channels * out_channels * kernel_size**2, "Use fewer channels or a smaller kernel_size.",
+    )
     tent = bilinear_profile(kernel_size)
     filt = tent[:, None] * tent[None, :]
     weight = torch.zeros(in_channels, out_channels, kernel_size, kernel_size)
@@ -89,7 +94,13 @@ def bilinear_upsampler(channels: int, factor: int, *, bias: bool = False) -> nn.
     """
     channels = check_int("channels", channels, minimum=1)
     factor = check_int("factor", factor, minimum=1)
+    if not isinstance(bias, bool):
+        raise TypeError(f"bias must be True or False, got {bias!r} ({type(bias).__name__})")
     k = 2 * factor - factor % 2
+    check_elements(
+        f"bilinear_upsampler({channels}, {factor})'s weight ({channels} x {channels} x {k} x {k})",
+        channels * channels * k * k, "Use fewer channels or a smaller factor.",
+    )
     layer = nn.ConvTranspose2d(channels, channels, kernel_size=k, stride=factor, padding=factor // 2,
                                bias=bias)
     with torch.no_grad():
@@ -97,6 +108,36 @@ def bilinear_upsampler(channels: int, factor: int, *, bias: bool = False) -> nn.
         if bias:
             layer.bias.zero_()
     return layer
+
+
+#: Most stacked layers the overlap helpers apply: the pattern of a stack shows after two or three
+#: layers, and each layer is one more F.conv_transpose1d call.
+MAX_LAYERS = 8
+
+
+def _overlap_line(kernel_size: int, stride: int, input_size: int, layers: int, what: str,
+                  dims: int) -> torch.Tensor:
+    """The 1D copy counts along one axis (float64), after checking the arguments and that ``what``,
+    the caller's result of ``dims`` axes, stays within ``MAX_ELEMENTS``."""
+    kernel_size = check_int("kernel_size", kernel_size, minimum=1)
+    stride = check_int("stride", stride, minimum=1)
+    input_size = check_int("input_size", input_size, minimum=1)
+    layers = check_int("layers", layers, minimum=1)
+    if layers > MAX_LAYERS:
+        raise ValueError(
+            f"layers must be at most {MAX_LAYERS}, got {layers}: the overlap pattern of a stack "
+            "shows after two or three layers"
+        )
+    size = input_size
+    for _ in range(layers):  # Python ints: the size (it grows with every layer) before anything is built
+        size = (size - 1) * stride + kernel_size
+    check_elements(f"{what} ({' x '.join([str(size)] * dims)})", size**dims,
+                   "Use a smaller kernel_size, stride, input_size or fewer layers.")
+    line = torch.ones(1, 1, input_size, dtype=torch.float64)
+    ones = torch.ones(1, 1, kernel_size, dtype=torch.float64)
+    for _ in range(layers):
+        line = F.conv_transpose1d(line, ones, stride=stride)
+    return line[0, 0]
 
 
 def overlap_count(kernel_size: int, stride: int, input_size: int = 4, *, layers: int = 1) -> torch.Tensor:
@@ -107,30 +148,34 @@ def overlap_count(kernel_size: int, stride: int, input_size: int = 4, *, layers:
     the copies that overlap at each output pixel. When ``kernel_size`` is a
     multiple of ``stride`` every interior pixel gets the same count; otherwise the
     counts alternate, and a learned kernel paints that pattern as a checkerboard.
-    ``layers`` applies the same layer that many times (stacked upsampling).
-    Returns an ``(H_out, W_out)`` tensor of whole numbers. Introduced in 07_bilinear_upsampling.
+    ``layers`` (at most ``MAX_LAYERS``) applies the same layer that many times
+    (stacked upsampling). The ones input and the kernel of ones are outer products
+    of 1D ones, so the map is the outer product of the 1D counts (the same numbers
+    as ``F.conv_transpose2d``, without its k x k-times-larger work buffer). Returns
+    an ``(H_out, W_out)`` float64 tensor of whole numbers; a map of more than
+    ``MAX_ELEMENTS`` pixels is refused. Introduced in 07_bilinear_upsampling.
     """
-    kernel_size = check_int("kernel_size", kernel_size, minimum=1)
-    stride = check_int("stride", stride, minimum=1)
-    input_size = check_int("input_size", input_size, minimum=1)
-    layers = check_int("layers", layers, minimum=1)
-    x = torch.ones(1, 1, input_size, input_size, dtype=torch.float64)
-    w = torch.ones(1, 1, kernel_size, kernel_size, dtype=torch.float64)
-    for _ in range(layers):
-        x = F.conv_transpose2d(x, w, stride=stride)
-    return x[0, 0]
+    line = _overlap_line(kernel_size, stride, input_size, layers, "overlap_count's map", 2)
+    return torch.outer(line, line)
 
 
 def steady_counts(kernel_size: int, stride: int, layers: int = 1) -> tuple[int, int]:
     """Smallest and largest overlap count far from the border (the pattern that repeats).
 
-    Computed on a large input, in a central window one period (``stride ** layers``) wide.
+    Computed on a large input (``4 * kernel_size + 8`` pixels), in a central window one
+    period (``stride ** layers``) wide. Introduced in 07_bilinear_upsampling.
     """
+    input_size = 4 * check_int("kernel_size", kernel_size, minimum=1) + 8
+    line = _overlap_line(kernel_size, stride, input_size, layers, "steady_counts' row of counts", 1)
     period = stride**layers
-    counts = overlap_count(kernel_size, stride, 4 * kernel_size + 8, layers=layers)
-    middle = counts.shape[0] // 2
-    window = counts[middle: middle + period, middle: middle + period]
-    return int(window.min()), int(window.max())
+    middle = line.shape[0] // 2
+    window = line[middle: middle + period]
+    # the map is the outer product of the line with itself, and the counts are >= 0
+    return int(window.min()) ** 2, int(window.max()) ** 2
+
+
+#: Widest overlap map that draw_overlap prints a number in every pixel of.
+MAX_ANNOTATED = 30
 
 
 def draw_overlap(fig: Figure, kernel_size: int = 3, stride: int = 2, layers: int = 1, *,
@@ -139,8 +184,15 @@ def draw_overlap(fig: Figure, kernel_size: int = 3, stride: int = 2, layers: int
 
     Left: the count of kernel copies at every output pixel (numbers when the map is
     at most ``annotate_up_to`` pixels wide). Right: the counts along the fullest row.
+    ``annotate_up_to`` is at most ``MAX_ANNOTATED`` (every number is a text on the figure).
     Used by :func:`overlap_explorer` and in 07_bilinear_upsampling.
     """
+    if not isinstance(fig, FigureBase):
+        raise TypeError(f"fig must be a matplotlib Figure or SubFigure, got {type(fig).__name__}")
+    if check_int("annotate_up_to", annotate_up_to, minimum=0) > MAX_ANNOTATED:
+        raise ValueError(
+            f"annotate_up_to must be at most {MAX_ANNOTATED} (one text per pixel), got {annotate_up_to}"
+        )
     counts = overlap_count(kernel_size, stride, input_size, layers=layers)
     size = counts.shape[0]
     ax_map, ax_row = fig.subplots(1, 2, width_ratios=(1.0, 1.3))
@@ -183,8 +235,12 @@ def draw_overlap(fig: Figure, kernel_size: int = 3, stride: int = 2, layers: int
 def overlap_explorer(kernel_size: int = 3, stride: int = 2, layers: int = 1) -> Explorer:
     """A panel with sliders for kernel size, stride and number of stacked layers showing the overlap map.
 
-    Introduced in 07_bilinear_upsampling.
+    The starting values must lie in the sliders' ranges (kernel_size 1..8, stride 1..4,
+    layers 1..2). Introduced in 07_bilinear_upsampling.
     """
+    for name, value, top in (("kernel_size", kernel_size, 8), ("stride", stride, 4), ("layers", layers, 2)):
+        if check_int(name, value, minimum=1) > top:
+            raise ValueError(f"{name} must be between 1 and {top} in this panel, got {value}")
     controls = {
         "kernel_size": int_slider("kernel_size", kernel_size, 1, 8),
         "stride": int_slider("stride", stride, 1, 4),

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 import torch
 
-from ._checks import check_tuple
-from .arithmetic import conv_output_size
+from ._checks import check_elements, check_int, check_tuple
+from .arithmetic import _compute_dtype, conv_output_size
 
 __all__ = ["conv2d_matrix"]
 
@@ -40,11 +40,14 @@ def conv2d_matrix(
     ``groups > 1`` the output channels of group ``g`` read only the input channels
     of group ``g``, so ``C`` is block-diagonal: one block per group, zeros elsewhere.
 
+    ``C`` has the weight's dtype (an integer or bool weight is refused: use
+    ``weight.float()``) and carries its graph when it requires grad. A ``C`` of more
+    than ``MAX_ELEMENTS`` numbers is refused before it is allocated.
+
     >>> conv2d_matrix(torch.ones(3, 3), 4).shape
     torch.Size([4, 16])
     """
-    if not isinstance(weight, torch.Tensor):
-        raise TypeError(f"weight must be a torch.Tensor, got {type(weight).__name__}")
+    _compute_dtype(weight=weight)
     if weight.dim() == 2:
         w4 = weight[None, None]
     elif weight.dim() == 4:
@@ -59,8 +62,7 @@ def conv2d_matrix(
     stride_t = check_tuple("stride", stride, 2, minimum=1)
     padding_t = check_tuple("padding", padding, 2, minimum=0)
     dilation_t = check_tuple("dilation", dilation, 2, minimum=1)
-    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
-        raise ValueError(f"groups must be a positive int, got {groups!r}")
+    groups = check_int("groups", groups, minimum=1)
     c_out, c_per_group, kh, kw = w4.shape
     if c_out % groups:
         raise ValueError(
@@ -74,19 +76,28 @@ def conv2d_matrix(
             conv_output_size(input_size, k, stride, padding, dilation)  # type: ignore[arg-type]
     ho, wo = conv_output_size(size, (kh, kw), stride_t, padding_t, dilation_t)  # type: ignore[misc]
     (h, w), (sh, sw), (ph, pw), (dh, dw) = size, stride_t, padding_t, dilation_t
+    rows, cols = c_out * ho * wo, c_in * h * w
+    check_elements(
+        f"conv2d_matrix's C for a {h} x {w} input and a {ho} x {wo} output ({rows:,} x {cols:,})",
+        rows * cols, "Use a smaller input_size or padding, or F.conv2d for big inputs.",
+    )
 
+    # Along each axis, every (output position, kernel tap) pair whose input pixel is inside the
+    # input (a tap on padding reads a zero: no entry). Each combination is its own entry of C.
+    oy, ky, iy = _taps(ho, kh, sh, ph, dh, h)
+    ox, kx, ix = _taps(wo, kw, sw, pw, dw, w)
+    o = torch.arange(c_out)[:, None, None, None]
+    c = torch.arange(c_per_group)[None, :, None, None]
+    first = (o // out_per_group) * c_per_group  # the first input channel of o's group
+    y, x = (slice(None), None), (None, slice(None))  # pairs along y, then along x
     C = w4.new_zeros(c_out, ho, wo, c_in, h, w)
-    oy = torch.arange(ho)[:, None]  # output row of every matrix row
-    ox = torch.arange(wo)[None, :]
-    for ky in range(kh):
-        for kx in range(kw):
-            # the input pixel that kernel tap (ky, kx) reads for output (oy, ox)
-            iy = (oy * sh - ph + ky * dh).expand(ho, wo)
-            ix = (ox * sw - pw + kx * dw).expand(ho, wo)
-            inside = (iy >= 0) & (iy < h) & (ix >= 0) & (ix < w)  # outside = a padding zero
-            rows_y, rows_x = torch.nonzero(inside, as_tuple=True)
-            for o in range(c_out):
-                first = (o // out_per_group) * c_per_group  # the first input channel of o's group
-                for c in range(c_per_group):
-                    C[o, rows_y, rows_x, first + c, iy[inside], ix[inside]] = w4[o, c, ky, kx]
-    return C.reshape(c_out * ho * wo, c_in * h * w)
+    index = (o, oy[y], ox[x], first + c, iy[y], ix[x])
+    C[tuple(i.to(w4.device) for i in index)] = w4[o, c, ky[y], kx[x]]
+    return C.reshape(rows, cols)
+
+
+def _taps(n_out: int, k: int, s: int, p: int, d: int, n_in: int) -> tuple[torch.Tensor, ...]:
+    """Along one axis: (output position, kernel tap, input position) of every tap inside the input."""
+    at = torch.arange(n_out)[:, None] * s - p + torch.arange(k)[None, :] * d
+    out, tap = torch.nonzero((at >= 0) & (at < n_in), as_tuple=True)
+    return out, tap, at[out, tap]

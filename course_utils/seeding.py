@@ -10,14 +10,15 @@ import torch
 from ._checks import check_int
 
 
-def set_seed(seed: int) -> int:
+def set_seed(seed: int) -> None:
     """Seed Python's ``random``, NumPy and PyTorch (every CUDA device too, when present).
 
     After ``set_seed(s)`` the same code draws the same numbers, so a notebook run
-    top to bottom prints the same values every time. Returns the seed.
+    top to bottom prints the same values every time. Returns nothing, so a setup
+    cell that ends with it prints nothing.
 
-    >>> _ = set_seed(0); a = torch.rand(2)
-    >>> _ = set_seed(0); torch.equal(a, torch.rand(2))
+    >>> set_seed(0); a = torch.rand(2)
+    >>> set_seed(0); torch.equal(a, torch.rand(2))
     True
     """
     seed = check_int("seed", seed, minimum=0)
@@ -26,7 +27,6 @@ def set_seed(seed: int) -> int:
     random.seed(seed)
     np.random.seed(seed)  # noqa: NPY002 - the legacy global generator is what np.random.* uses
     torch.manual_seed(seed)  # also seeds every CUDA device
-    return seed
 
 
 def pick_device() -> torch.device:

@@ -10,6 +10,7 @@ training loop updates as it goes.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,9 +22,9 @@ import torch.nn.functional as F
 from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
 from torch import nn
 
-from ._checks import check_int
+from ._checks import check_elements, check_int, check_number
 from .plotting import COLORS, figure_to_png, new_figure
-from .segmentation import ShapesData, mean_iou
+from .segmentation import ShapesData, _check_images, _check_labels, mean_iou
 
 __all__ = [
     "TrainResult",
@@ -61,42 +62,101 @@ class TrainResult:
         return self.eval_miou[-1] if self.eval_miou else float("nan")
 
 
+def _first_parameter(model: object) -> nn.Parameter:
+    """``model``'s first parameter (its device and dtype are the model's); there must be one."""
+    parameter = next(model.parameters(), None) if isinstance(model, nn.Module) else None
+    if parameter is None:
+        raise TypeError("model must be a torch nn.Module with parameters "
+                        f"(e.g. build_shapes_fcn()), got {type(model).__name__}")
+    return parameter
+
+
+def _check_device(device: object) -> torch.device:
+    """``device`` as a ``torch.device`` that this machine has."""
+    try:
+        device = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError("device must be 'cpu', 'cuda', 'cuda:0', 'mps' or a torch.device "
+                         f"(see pick_device()), got {device!r}") from None
+    available = {
+        "cpu": True,
+        "cuda": torch.cuda.is_available() and (device.index or 0) < torch.cuda.device_count(),
+        "mps": torch.backends.mps.is_available(),
+    }
+    if not available.get(device.type, False):
+        raise ValueError(f"device {str(device)!r} is not available on this machine; "
+                         "use pick_device() or 'cpu'")
+    return device
+
+
 @torch.no_grad()
 def predict(model: nn.Module, images: torch.Tensor, *, batch_size: int = 100) -> torch.Tensor:
     """Class index of every pixel, ``(N, H, W)``, computed in eval mode (batch norm uses its running stats).
 
-    Runs on the model's device; returns a CPU tensor. Introduced in 08_fcn_segmentation.
+    ``images``: ``(N, 3, H, W)`` floats, N >= 1. Runs on the model's device, ``batch_size`` images
+    at a time, and returns a CPU tensor; the model's train/eval mode is restored afterwards, even
+    when it raises. Introduced in 08_fcn_segmentation.
     """
-    device = next(model.parameters()).device
+    parameter = _first_parameter(model)
+    images = _check_images("images", images)
+    batch_size = check_int("batch_size", batch_size, minimum=1)
     was_training = model.training
     model.eval()
-    out = []
-    for start in range(0, len(images), batch_size):
-        batch = images[start: start + batch_size].to(device).contiguous(memory_format=torch.channels_last)
-        out.append(model(batch).argmax(dim=1).cpu())
-    model.train(was_training)
+    try:
+        out = []
+        for start in range(0, len(images), batch_size):
+            batch = images[start: start + batch_size].to(parameter.device, parameter.dtype)
+            batch = batch.contiguous(memory_format=torch.channels_last)
+            out.append(model(batch).argmax(dim=1).cpu())
+    finally:
+        model.train(was_training)
     return torch.cat(out)
+
+
+def _check_scores(logits: object, target: object) -> None:
+    """``logits``: ``(N, C, H, W)`` floating-point scores; ``target``: ``(N, H, W)`` classes < C."""
+    if not isinstance(logits, torch.Tensor) or not logits.dtype.is_floating_point:
+        got = f"dtype {logits.dtype}" if isinstance(logits, torch.Tensor) else type(logits).__name__
+        raise TypeError(
+            f"logits must be a floating-point tensor of class scores (N, C, H, W), got {got}"
+        )
+    if logits.dim() != 4 or logits.shape[1] == 0:
+        raise ValueError(f"logits must be (N, C, H, W) with C >= 1, got {tuple(logits.shape)}")
+    num_classes = logits.shape[1]
+    _check_labels("target", target, num_classes,
+                  f"logits have {num_classes} channels, one per class")
+    if target.shape != (logits.shape[0], *logits.shape[2:]):
+        raise ValueError(f"logits must be (N, C, H, W) and target (N, H, W), got "
+                         f"{tuple(logits.shape)} and {tuple(target.shape)}")
+
+
+def _soft_dice(logits: torch.Tensor, target: torch.Tensor, smooth: float) -> torch.Tensor:
+    p = logits.softmax(dim=1)
+    g = F.one_hot(target.long(), logits.shape[1]).permute(0, 3, 1, 2).to(p.dtype)
+    intersection = (p * g).sum(dim=(0, 2, 3))
+    total = p.sum(dim=(0, 2, 3)) + g.sum(dim=(0, 2, 3))
+    return 1 - ((2 * intersection + smooth) / (total + smooth)).mean()
+
+
+def _cross_entropy_and_dice(logits: torch.Tensor, target: torch.Tensor,
+                            dice_weight: float) -> torch.Tensor:
+    loss = F.cross_entropy(logits, target.long())
+    return loss + dice_weight * _soft_dice(logits, target, 1.0) if dice_weight else loss
 
 
 def soft_dice_loss(logits: torch.Tensor, target: torch.Tensor, *, smooth: float = 1.0) -> torch.Tensor:
     """1 minus the mean over classes of the soft Dice coefficient, a differentiable stand-in for mean IoU.
 
-    ``logits`` ``(N, C, H, W)``, ``target`` ``(N, H, W)`` class indices. With ``p``
+    ``logits`` ``(N, C, H, W)`` floats, ``target`` ``(N, H, W)`` classes 0 to C - 1. With ``p``
     the softmax probabilities and ``g`` the one-hot truth, class ``c`` scores
     ``(2 * sum(p_c * g_c) + smooth) / (sum(p_c) + sum(g_c) + smooth)``, summed over
     every pixel of the batch: 1 for a perfect, confident prediction, near 0 when
     the class is predicted where it is not. Every class counts equally, however
-    few pixels it has, as in mean IoU. Introduced in 08_fcn_segmentation.
+    few pixels it has, as in mean IoU. NaN logits give a NaN loss, as in PyTorch's own losses.
+    Introduced in 08_fcn_segmentation.
     """
-    if logits.dim() != 4 or target.shape != (logits.shape[0], *logits.shape[2:]):
-        raise ValueError(
-            f"logits must be (N, C, H, W) and target (N, H, W), got {tuple(logits.shape)} and {tuple(target.shape)}"
-        )
-    p = logits.softmax(dim=1)
-    g = F.one_hot(target, logits.shape[1]).permute(0, 3, 1, 2).to(p.dtype)
-    intersection = (p * g).sum(dim=(0, 2, 3))
-    total = p.sum(dim=(0, 2, 3)) + g.sum(dim=(0, 2, 3))
-    return 1 - ((2 * intersection + smooth) / (total + smooth)).mean()
+    _check_scores(logits, target)
+    return _soft_dice(logits, target, check_number("smooth", smooth, minimum=0.0))
 
 
 def segmentation_loss(logits: torch.Tensor, target: torch.Tensor, *, dice_weight: float = 1.0) -> torch.Tensor:
@@ -105,8 +165,43 @@ def segmentation_loss(logits: torch.Tensor, target: torch.Tensor, *, dice_weight
     Cross-entropy alone is dominated by the background, most of the pixels; the
     Dice term weighs every class equally. Introduced in 08_fcn_segmentation.
     """
-    loss = F.cross_entropy(logits, target)
-    return loss + dice_weight * soft_dice_loss(logits, target) if dice_weight else loss
+    _check_scores(logits, target)
+    dice_weight = check_number("dice_weight", dice_weight, minimum=0.0)
+    return _cross_entropy_and_dice(logits, target, dice_weight)
+
+
+def _check_data(data: ShapesData) -> None:
+    """Check ``data``'s images (finite floats) and masks (classes 0 to data.num_classes - 1)."""
+    for name in ("train", "test"):
+        images, masks = getattr(data, f"{name}_images"), getattr(data, f"{name}_masks")
+        _check_images(f"data.{name}_images", images)
+        _check_labels(f"data.{name}_masks", masks, data.num_classes,
+                      f"data.num_classes={data.num_classes}")
+        if masks.shape != (len(images), *images.shape[2:]):
+            raise ValueError(f"data.{name}_masks {tuple(masks.shape)} must be (N, H, W) for "
+                             f"data.{name}_images {tuple(images.shape)}")
+
+
+def _check_model_output(model: nn.Module, data: ShapesData, device: torch.device) -> None:
+    """Check that ``model`` gives a score per class of ``data`` for each pixel of an image.
+
+    The model sees one training image in eval mode without gradients: none of its state changes.
+    """
+    x = data.train_images[:1].to(device).contiguous(memory_format=torch.channels_last)
+    model.eval()
+    with torch.no_grad():
+        out = model(x)
+    shape = tuple(out.shape) if isinstance(out, torch.Tensor) else None
+    if shape is None or len(shape) != 4 or shape[0] != 1 or shape[2:] != x.shape[2:]:
+        got = shape or type(out).__name__
+        raise ValueError(f"model must map (N, 3, H, W) images to (N, C, H, W) class scores; "
+                         f"for one {tuple(x.shape)} image of data it gives {got}")
+    if out.shape[1] != data.num_classes:
+        raise ValueError(
+            f"model gives {out.shape[1]} class scores per pixel but data has "
+            f"{data.num_classes} classes (data.num_classes); build the model with "
+            f"num_classes={data.num_classes}"
+        )
 
 
 def train_segmentation(
@@ -132,7 +227,9 @@ def train_segmentation(
     anneals to nearly 0. ``eval_every > 0`` measures the held-out mean IoU
     every that many steps. ``on_step(step, loss)`` is called after each step
     (for a progress view). ``device``: where to train (default: the model's).
-    The model is left in eval mode. Introduced in 08_fcn_segmentation.
+    Before the first step the model's output for one image is checked against
+    ``data.num_classes``; a loss that becomes NaN or infinite stops training with a
+    ``FloatingPointError``. The model is left in eval mode. Introduced in 08_fcn_segmentation.
     """
     steps = check_int("steps", steps, minimum=1)
     batch_size = check_int("batch_size", batch_size, minimum=1)
@@ -140,12 +237,21 @@ def train_segmentation(
     seed = check_int("seed", seed, minimum=0)
     if not isinstance(data, ShapesData):
         raise TypeError(f"data must be a ShapesData (from make_shapes_data), got {type(data).__name__}")
-    if not lr > 0:
-        raise ValueError(f"lr must be positive, got {lr!r}")
-    if not dice_weight >= 0:
-        raise ValueError(f"dice_weight must be 0 or more, got {dice_weight!r}")
-    device = torch.device(device) if device is not None else next(model.parameters()).device
+    lr = check_number("lr", lr)
+    if lr <= 0:
+        raise ValueError(f"lr must be positive, got {lr:g}")
+    weight_decay = check_number("weight_decay", weight_decay, minimum=0.0)
+    dice_weight = check_number("dice_weight", dice_weight, minimum=0.0)
+    if on_step is not None and not callable(on_step):
+        raise TypeError("on_step must be a function on_step(step, loss) or None, "
+                        f"got {type(on_step).__name__}")
+    model_device = _first_parameter(model).device
+    device = _check_device(device) if device is not None else model_device
+    _check_data(data)
+    check_elements(f"a batch of {batch_size} images (batch_size {batch_size})",
+                   batch_size * data.train_images[0].numel(), "Use a batch_size such as 32.")
     model.to(device=device, memory_format=torch.channels_last)
+    _check_model_output(model, data, device)
     images, masks = data.train_images.to(device), data.train_masks.to(device)
     # fused: one kernel for all parameters instead of a loop over them
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay, fused=True)
@@ -153,31 +259,39 @@ def train_segmentation(
     generator = torch.Generator().manual_seed(seed)
     result = TrainResult()
     model.train()
-    for step in range(1, steps + 1):
-        start = time.perf_counter()
-        index = torch.randint(0, len(images), (batch_size,), generator=generator).to(device)
-        x = images[index].contiguous(memory_format=torch.channels_last)
-        loss = segmentation_loss(model(x), masks[index], dice_weight=dice_weight)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        schedule.step()
-        value = loss.detach().item()
-        result.seconds += time.perf_counter() - start
-        result.losses.append(value)
-        if eval_every and (step % eval_every == 0 or step == steps):
-            prediction = predict(model, data.test_images)
-            result.eval_steps.append(step)
-            result.eval_miou.append(mean_iou(prediction, data.test_masks, data.num_classes))
-            model.train()
-        if on_step is not None:
-            on_step(step, value)
-    model.eval()
+    try:
+        for step in range(1, steps + 1):
+            start = time.perf_counter()
+            index = torch.randint(0, len(images), (batch_size,), generator=generator).to(device)
+            x = images[index].contiguous(memory_format=torch.channels_last)
+            loss = _cross_entropy_and_dice(model(x), masks[index], dice_weight)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            value = loss.detach().item()
+            result.seconds += time.perf_counter() - start
+            if not math.isfinite(value):
+                raise FloatingPointError(f"the loss became {value} at step {step}; try a smaller "
+                                         f"lr ({lr:g}) on a freshly built model")
+            result.losses.append(value)
+            if eval_every and (step % eval_every == 0 or step == steps):
+                prediction = predict(model, data.test_images)
+                result.eval_steps.append(step)
+                result.eval_miou.append(mean_iou(prediction, data.test_masks, data.num_classes))
+                model.train()
+            if on_step is not None:
+                on_step(step, value)
+    finally:
+        model.eval()
     return result
 
 
 def steps_to_reach(result: TrainResult, target: float) -> int | None:
-    """The first evaluated step at which the held-out mean IoU reached ``target`` (None if never)."""
+    """The first evaluated step at which the held-out mean IoU reached ``target`` (None if never).
+
+    Introduced in 08_fcn_segmentation.
+    """
     for step, value in zip(result.eval_steps, result.eval_miou, strict=True):
         if value >= target:
             return step
@@ -189,7 +303,9 @@ class TrainingMonitor(widgets.VBox):
 
     Pass ``monitor.update`` as ``on_step``; the curve is redrawn every
     ``redraw_every`` steps (and at the last), so drawing costs little of the
-    training time. ``steps`` is the total number of steps expected.
+    training time. ``steps`` is the total number of steps expected. Losses that are NaN,
+    infinite or not positive are left out of the (log-scale) curve, and the status line says
+    when the loss is not a number; the monitor never raises because of the losses it is given.
     """
 
     def __init__(self, steps: int, *, label: str = "training", redraw_every: int = 25) -> None:
@@ -206,11 +322,14 @@ class TrainingMonitor(widgets.VBox):
 
     def update(self, step: int, loss: float) -> None:
         """Record the loss of ``step``; move the bar and redraw the curve now and then."""
-        self.losses.append(loss)
+        self.losses.append(float(loss))
         self.progress.value = step
         if step % self.redraw_every == 0 or step == self.total:
             window = self.losses[-self.redraw_every:]
-            self.status.value = f"&nbsp;step {step}/{self.total}, loss {np.mean(window):.3f}"
+            mean = float(np.mean(window))
+            text = (f"loss {mean:.3f}" if math.isfinite(mean)
+                    else f"loss is not a number (nan or inf in the last {len(window)} steps)")
+            self.status.value = f"&nbsp;step {step}/{self.total}, {text}"
             self.redraw()
 
     def redraw(self) -> None:
@@ -218,16 +337,23 @@ class TrainingMonitor(widgets.VBox):
         self.fig.clear()
         ax = self.fig.subplots()
         losses = np.asarray(self.losses)
-        ax.plot(np.arange(1, len(losses) + 1), losses, color=COLORS["input"], alpha=0.25, lw=0.8)
+        steps = np.arange(1, len(losses) + 1)
+        drawable = np.isfinite(losses) & (losses > 0)  # what a log scale can show
+        steps, losses = steps[drawable], losses[drawable]
+        ax.plot(steps, losses, color=COLORS["input"], alpha=0.25, lw=0.8)
         if len(losses) >= 10:
             k = min(25, len(losses))
             smooth = np.convolve(losses, np.ones(k) / k, mode="valid")
-            ax.plot(np.arange(k, len(losses) + 1), smooth, color=COLORS["input"], lw=1.6)
+            ax.plot(steps[k - 1:], smooth, color=COLORS["input"], lw=1.6)
         ax.set_xlim(0, self.total)
-        ax.set_yscale("log")
-        ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
-        ax.yaxis.set_major_formatter(ScalarFormatter())
-        ax.yaxis.set_minor_formatter(NullFormatter())
+        if len(losses):
+            ax.set_yscale("log")
+            ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+            ax.yaxis.set_major_formatter(ScalarFormatter())
+            ax.yaxis.set_minor_formatter(NullFormatter())
+        else:
+            ax.text(0.5, 0.5, "no finite positive loss to plot", transform=ax.transAxes,
+                    ha="center", fontsize=8)
         ax.set_xlabel("step", fontsize=8)
         ax.set_ylabel("loss (cross-entropy + Dice)", fontsize=8)
         ax.tick_params(labelsize=7)

@@ -13,6 +13,13 @@ Both functions take the same arguments as ``torch.nn.functional.conv_transpose2d
 (without bias) and give the same result: batches, channels, groups, dilation,
 tuples and ``output_padding`` included. The weight has PyTorch's transposed
 layout ``(in_channels, out_channels // groups, kH, kW)``.
+
+They compute in ``torch.result_type(x, weight)``: an integer ``x`` with a float
+``weight`` gives ``F.conv_transpose2d(x.float(), weight)``; float32 with float64
+computes in float64 (where torch refuses the mix); two integer/bool tensors are
+refused. Inputs that require grad give a result that carries the graph. A size
+setting whose tensors would pass ``MAX_ELEMENTS`` numbers is refused before
+anything is allocated.
 """
 
 from __future__ import annotations
@@ -23,8 +30,13 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from ._checks import check_int, check_tuple
-from .arithmetic import conv_output_size, conv_transpose_output_size
+from ._checks import check_elements, check_int, check_tuple
+from .arithmetic import (
+    _compute_dtype,
+    _no_padding_string,
+    conv_output_size,
+    conv_transpose_output_size,
+)
 
 __all__ = [
     "ScatterStep",
@@ -65,11 +77,9 @@ def _setup(
     groups: int,
     dilation: IntOrPair,
 ) -> _Setup:
-    """Check the arguments the way ``F.conv_transpose2d`` does, with worded messages."""
-    if not isinstance(x, torch.Tensor):
-        raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__}")
-    if not isinstance(weight, torch.Tensor):
-        raise TypeError(f"weight must be a torch.Tensor, got {type(weight).__name__}")
+    """Check the arguments the way ``F.conv_transpose2d`` does, with worded messages; convert
+    ``x`` and ``weight`` to the dtype they compute in."""
+    dtype = _compute_dtype(x=x, weight=weight)
     if x.dim() not in (3, 4):
         raise ValueError(f"x must be (N, C, H, W) or (C, H, W), got shape {tuple(x.shape)}")
     if weight.dim() != 4:
@@ -79,7 +89,8 @@ def _setup(
         )
     groups = check_int("groups", groups, minimum=1)
     batched = x.dim() == 4
-    xb = x if batched else x.unsqueeze(0)
+    xb = (x if batched else x.unsqueeze(0)).to(dtype)
+    weight = weight.to(dtype)
     c_in = xb.shape[1]
     if weight.shape[0] != c_in:
         raise ValueError(
@@ -88,15 +99,16 @@ def _setup(
         )
     if c_in % groups:
         raise ValueError(f"in_channels ({c_in}) must be divisible by groups ({groups})")
+    _no_padding_string("padding", padding)
     stride_t = check_tuple("stride", stride, 2, minimum=1)
     padding_t = check_tuple("padding", padding, 2, minimum=0)
     output_padding_t = check_tuple("output_padding", output_padding, 2, minimum=0)
     dilation_t = check_tuple("dilation", dilation, 2, minimum=1)
     size = (xb.shape[2], xb.shape[3])
-    if min(size) < 1 or xb.shape[0] < 1:
+    if min(xb.shape[1:]) < 1:  # an empty batch is fine: torch gives an empty result
         raise ValueError(f"x must not be empty, got shape {tuple(x.shape)}")
     kernel = (weight.shape[2], weight.shape[3])
-    if min(kernel) < 1 or weight.shape[1] < 1:
+    if weight.numel() == 0:
         raise ValueError(f"weight must not be empty, got shape {tuple(weight.shape)}")
     if all(isinstance(v, int) for v in (stride, padding, output_padding, dilation)):
         # one value for both axes: word any error without an axis index, as the learner typed it
@@ -149,12 +161,18 @@ def conv_transpose2d_scatter(
     wg = _grouped_weight(setup)  # (G, Cin/G, Cout/G, kH, kW)
     kh, kw = wg.shape[-2:]
     (sh, sw), (dh, dw) = setup.stride, setup.dilation
-    canvas = xb.new_zeros(n, g * wg.shape[2], *setup.canvas_size)
+    c_out = g * wg.shape[2]
+    check_elements(
+        f"conv_transpose2d_scatter's canvas ({n} x {c_out} x {setup.canvas_size[0]} x {setup.canvas_size[1]})",
+        n * c_out * setup.canvas_size[0] * setup.canvas_size[1],
+        "Use a smaller input, stride or dilation.",
+    )
+    canvas = xb.new_zeros(n, c_out, *setup.canvas_size)
     xg = xb.reshape(n, g, c_in // g, h, w)
     for i in range(h):
         for j in range(w):
             # every input value at (i, j) times its kernel, summed over the input channels
-            copy = torch.einsum("ngc,gcokl->ngokl", xg[:, :, :, i, j], wg).reshape(n, -1, kh, kw)
+            copy = torch.einsum("ngc,gcokl->ngokl", xg[:, :, :, i, j], wg).reshape(n, c_out, kh, kw)
             top, left = i * sh, j * sw
             canvas[:, :, top: top + dh * (kh - 1) + 1: dh, left: left + dw * (kw - 1) + 1: dw] += copy
     return _finish(setup, canvas)
@@ -177,17 +195,38 @@ def conv_transpose2d_zero_insertion(
     3. convolve (stride 1, same dilation) with the kernel flipped in both spatial
        axes and its two channel axes swapped.
 
-    Same arguments and result as ``F.conv_transpose2d`` (bias aside).
+    Same arguments and result as ``F.conv_transpose2d`` (bias aside). A weight holding
+    NaN or inf is refused: step 3 multiplies every weight by the inserted zeros too, and
+    ``0 * inf`` is NaN where ``F.conv_transpose2d`` adds nothing.
     """
     setup = _setup(x, weight, stride, padding, output_padding, groups, dilation)
     xb, g = setup.x, setup.groups
+    if setup.weight.device.type != "meta" and not bool(torch.isfinite(setup.weight).all()):
+        raise ValueError(
+            "weight holds NaN or inf: zero insertion multiplies every weight by the inserted and padding "
+            "zeros too, and 0 * nan or 0 * inf is nan, so the result would differ from "
+            "F.conv_transpose2d's; use conv_transpose2d_scatter"
+        )
     n, c_in, h, w = xb.shape
     (sh, sw), (dh, dw) = setup.stride, setup.dilation
     (ph, pw), (oph, opw) = setup.padding, setup.output_padding
     kh, kw = setup.weight.shape[-2:]
-    spread = xb.new_zeros(n, c_in, (h - 1) * sh + 1, (w - 1) * sw + 1)
-    spread[:, :, ::sh, ::sw] = xb  # step 1: the input with zeros inserted
     qh, qw = dh * (kh - 1) - ph, dw * (kw - 1) - pw
+    spread_size = ((h - 1) * sh + 1, (w - 1) * sw + 1)
+    padded_size = (spread_size[0] + 2 * qh + oph, spread_size[1] + 2 * qw + opw)
+    ho, wo = setup.out_size
+    # the largest tensor: the spread or padded input, the output, or F.conv2d's columns (every
+    # kernel-sized window of the padded input unfolded; torch's CPU convolution builds them for float64)
+    c_out = g * setup.weight.shape[1]
+    check_elements(
+        f"conv_transpose2d_zero_insertion (its padded input is {n} x {c_in} x {padded_size[0]} x "
+        f"{padded_size[1]}; F.conv2d unfolds it into {n} x {c_in * kh * kw} x {ho * wo} columns)",
+        n * max(c_in * spread_size[0] * spread_size[1], c_in * padded_size[0] * padded_size[1],
+                c_in * kh * kw * ho * wo, c_out * ho * wo),
+        "Use a smaller input, kernel, stride or dilation.",
+    )
+    spread = xb.new_zeros(n, c_in, *spread_size)
+    spread[:, :, ::sh, ::sw] = xb  # step 1: the input with zeros inserted
     padded = F.pad(spread, (qw, qw + opw, qh, qh + oph))  # step 2 (negative pads crop)
     wg = _grouped_weight(setup).transpose(1, 2)  # (G, Cout/G, Cin/G, kH, kW)
     flipped = wg.reshape(-1, c_in // g, kh, kw).flip(-2, -1)
@@ -233,7 +272,9 @@ def conv_transpose2d_steps(
 
     ``x`` is one channel, ``(H, W)`` (or ``(1, 1, H, W)``); ``weight`` is ``(kH, kW)``
     (or ``(1, 1, kH, kW)``). After the last step, ``step.output`` equals
-    ``F.conv_transpose2d`` of the same arguments.
+    ``F.conv_transpose2d`` of the same arguments. The arguments are checked when this
+    is called, before the first step; every step keeps a canvas-sized ``copy`` and
+    ``total``, so an input whose steps would pass ``MAX_ELEMENTS`` numbers is refused.
     """
     for name, t in (("x", x), ("weight", weight)):
         if not isinstance(t, torch.Tensor):
@@ -243,9 +284,25 @@ def conv_transpose2d_steps(
                 f"{name} must be one channel, (H, W) or (1, 1, H, W), for the step-by-step view; "
                 f"got shape {tuple(t.shape)} (use conv_transpose2d_scatter for channels)"
             )
-    x2 = x.reshape(x.shape[-2:])
-    w2 = weight.reshape(weight.shape[-2:])
+        if t.is_complex() or t.device.type == "meta":
+            what = "is complex" if t.is_complex() else "is on the meta device (shapes, no values)"
+            raise TypeError(
+                f"{name} {what}: the step-by-step view shows real numbers; "
+                "use conv_transpose2d_scatter for the result"
+            )
+    x2, w2 = x.reshape(x.shape[-2:]), weight.reshape(weight.shape[-2:])
     setup = _setup(x2[None, None], w2[None, None], stride, padding, output_padding, 1, dilation)
+    (h, w), (ch, cw) = x2.shape, setup.canvas_size
+    check_elements(
+        f"conv_transpose2d_steps for a {h} x {w} input ({h * w} steps, each keeping a {ch} x {cw} copy and total)",
+        2 * h * w * ch * cw,
+        "Use a smaller x for the step-by-step view, or conv_transpose2d_scatter for the result.",
+    )
+    return _steps(setup)
+
+
+def _steps(setup: _Setup) -> Iterator[ScatterStep]:
+    x2, w2 = setup.x[0, 0], setup.weight[0, 0]
     kh, kw = w2.shape
     (sh, sw), (dh, dw) = setup.stride, setup.dilation
     crop = (setup.padding[0], setup.padding[1], *setup.out_size)
@@ -256,7 +313,7 @@ def conv_transpose2d_steps(
             top, left = i * sh, j * sw
             copy[top: top + dh * (kh - 1) + 1: dh, left: left + dw * (kw - 1) + 1: dw] = x2[i, j] * w2
             total = total + copy
-            yield ScatterStep(i * x2.shape[1] + j, i, j, float(x2[i, j]), top, left, copy, total, crop)
+            yield ScatterStep(i * x2.shape[1] + j, i, j, float(x2[i, j].detach()), top, left, copy, total, crop)
 
 
 def matching_output_padding(
@@ -271,12 +328,18 @@ def matching_output_padding(
     A convolution maps ``size`` to ``conv_output_size(size, ...)``; the transposed
     convolution with the same settings maps that back to ``size`` only with this
     ``output_padding`` (the rows the convolution's floor dropped), always < stride.
+    ``padding`` is a number (or one per axis): the transposed convolution has no
+    ``'valid'``/``'same'`` padding, so those strings are refused (write 0 for ``'valid'``).
 
     >>> matching_output_padding(8, 3, stride=2, padding=1)  # 8 -> 4 -> 8
     1
     >>> matching_output_padding(7, 3, stride=2, padding=1)  # 7 -> 4 -> 7
     0
     """
+    if isinstance(padding, Sequence) and not isinstance(padding, str):
+        for i, p in enumerate(padding):
+            _no_padding_string(f"padding[{i}]", p)
+    _no_padding_string("padding", padding)
     small = conv_output_size(size, kernel_size, stride, padding, dilation)  # checks the arguments
     if not isinstance(small, tuple):
         return size - ((small - 1) * stride - 2 * padding + dilation * (kernel_size - 1) + 1)  # type: ignore[operator]

@@ -26,11 +26,12 @@ from matplotlib.path import Path
 from matplotlib.textpath import TextPath
 from matplotlib.transforms import Affine2D
 
+from ._checks import check_elements, check_int, check_tuple
 from .arithmetic import conv_output_size, conv_transpose_output_size
 from .matrix import conv2d_matrix
-from .plotting import COLORS, CourseFigure, role_cmap
+from .plotting import COLORS, CourseFigure, _finite_tensor, role_cmap
 from .transposed import ScatterStep, conv_transpose2d_steps
-from .widgets import Explorer, int_slider, play
+from .widgets import Explorer, check_in_range, int_slider, play
 
 __all__ = [
     "example_input",
@@ -43,20 +44,32 @@ __all__ = [
     "scatter_explorer",
 ]
 
+# What the figures draw at most: the scatter's canvas per side, the copies side by side in
+# scatter_sum_figure, the cells of the matrix C and the kernel's side in conv_matrix_figure.
+_MAX_CANVAS, _MAX_COPIES, _MAX_MATRIX_CELLS, _MAX_KERNEL = 32, 16, 4096, 8
+
 _EMPTY = "#f6f6f6"  # a cell nothing has been written to yet
 _GAP = 1.0  # cells between two grids
 _TITLE = 1.4  # cells of room above a grid for its title
 
 
+def _example_size(name: str, size: object) -> int:
+    size = check_int("size", size, minimum=1)
+    check_elements(f"{name}(size={size:,})", size * size, "The figures use sizes 1 to 4.")
+    return size
+
+
 def example_input(size: int = 2) -> torch.Tensor:
-    """The ``size x size`` input ``0, 1, 2, ...`` (``size=2`` is the worked example [[0,1],[2,3]])."""
+    """The ``size x size`` input ``0, 1, 2, ...`` (``size=2`` is the worked example [[0,1],[2,3]]; 06)."""
+    size = _example_size("example_input", size)
     return torch.arange(size * size, dtype=torch.float32).reshape(size, size)
 
 
 def example_kernel(size: int = 2) -> torch.Tensor:
-    """The kernel ``1.1, 2.2, 3.3, ...`` (``size=2`` is the worked example [[1.1,2.2],[3.3,4.4]])."""
-    values = [round(1.1 * (i + 1), 1) for i in range(size * size)]
-    return torch.tensor(values, dtype=torch.float32).reshape(size, size)
+    """The kernel ``1.1, 2.2, 3.3, ...`` (``size=2`` is the worked example [[1.1,2.2],[3.3,4.4]]; 06)."""
+    size = _example_size("example_kernel", size)
+    # 11 * i / 10 in float64 is the double nearest to 1.1 * i, as round(1.1 * i, 1) gives
+    return (torch.arange(1, size * size + 1, dtype=torch.float64) * 11 / 10).float().reshape(size, size)
 
 
 def _fmt(v: float) -> str:
@@ -327,13 +340,24 @@ def conv_matrix_figure(weight: torch.Tensor | None = None, input_size: int = 4, 
                        padding: int = 0, dilation: int = 1) -> Figure:
     """Draw the convolution matrix ``C`` (05): kernel values orange, structural zeros grey.
 
-    ``weight`` is a square ``(k, k)`` kernel (default: 1..9 as a 3x3). Rows are output
-    elements ``y0, y1, ...`` (row-major), columns input elements ``x0, x1, ...``.
+    ``weight`` is a square ``(k, k)`` kernel, k at most 8 (default: 1..9 as a 3x3). Rows are
+    output elements ``y0, y1, ...`` (row-major), columns input elements ``x0, x1, ...``;
+    ``C`` may have at most 4,096 cells.
     """
     if weight is None:
         weight = torch.arange(1.0, 10.0).reshape(3, 3)
-    if weight.dim() != 2 or weight.shape[0] != weight.shape[1]:
-        raise ValueError(f"weight must be a square (k, k) kernel for this figure, got {tuple(weight.shape)}")
+    weight = _finite_tensor("weight", weight, 2, "square (k, k)")
+    if weight.shape[0] != weight.shape[1] or weight.shape[0] > _MAX_KERNEL:
+        raise ValueError(f"weight must be a square (k, k) kernel for this figure, k at most {_MAX_KERNEL}, "
+                         f"got {tuple(weight.shape)}")
+    input_size = check_int("input_size", input_size, minimum=1)
+    stride, dilation = check_int("stride", stride, minimum=1), check_int("dilation", dilation, minimum=1)
+    padding = check_int("padding", padding, minimum=0)
+    ho = int(conv_output_size(input_size, weight.shape[0], stride, padding, dilation))  # type: ignore[arg-type]
+    rows, cols = ho * ho, input_size * input_size
+    if rows * cols > _MAX_MATRIX_CELLS:
+        raise ValueError(f"C would be {rows:,} x {cols:,} cells; this figure draws at most "
+                         f"{_MAX_MATRIX_CELLS:,}: use a smaller input_size or padding, or a larger stride")
     fig = CourseFigure(dpi=90)
     _draw_conv_matrix(fig, weight, input_size, stride, padding, dilation)
     return fig
@@ -344,7 +368,14 @@ def conv_matrix_explorer(input_size: int = 4, kernel_size: int = 3, stride: int 
     """Panel of 05: the matrix ``C`` for chosen input size, kernel size, stride, padding, dilation.
 
     The kernel holds ``1, 2, ..., k*k`` so each entry of ``C`` says which weight it is.
+    Every argument must be a value its slider can show, with a kernel that fits.
     """
+    input_size = check_in_range("input_size", input_size, 2, 5)
+    kernel_size = check_in_range("kernel_size", kernel_size, 1, 4)
+    stride = check_in_range("stride", stride, 1, 3)
+    padding = check_in_range("padding", padding, 0, 2)
+    dilation = check_in_range("dilation", dilation, 1, 3)
+    conv_output_size(input_size, kernel_size, stride, padding, dilation)  # the kernel must fit
     controls = {
         "input_size": int_slider("input size", input_size, 2, 5),
         "kernel_size": int_slider("kernel size", kernel_size, 1, 4),
@@ -386,7 +417,7 @@ def _scatter_grids(x: torch.Tensor, w: torch.Tensor, stride: object, padding: ob
     steps = list(conv_transpose2d_steps(x, w, stride, padding, output_padding, dilation))  # type: ignore[arg-type]
     n, last = len(steps), steps[-1]
     shape = tuple(last.total.shape)
-    kernel, d = (int(w.shape[-2]), int(w.shape[-1])), _pair(dilation)  # type: ignore[arg-type]
+    kernel, d = (int(w.shape[-2]), int(w.shape[-1])), check_tuple("dilation", dilation, 2)
     feet = [_footprint(shape, s, kernel, d) for s in steps]  # type: ignore[arg-type]
     holes = ~np.logical_or.reduce(feet)  # cells no copy ever reaches: zeros left by stride / output_padding
     added = np.logical_or.reduce(feet[:step]) if step else np.zeros(shape, dtype=bool)
@@ -428,14 +459,12 @@ _SCATTER_LEGEND = (("input", "input"), ("kernel", "kernel copy"), ("output", "su
                    ("inserted", "no copy reaches: 0"))
 
 
-def _pair(v: int | Sequence[int]) -> tuple[int, int]:
-    return (v, v) if isinstance(v, int) else (int(v[0]), int(v[1]))
-
-
 def _scatter_caption(x: torch.Tensor, w: torch.Tensor, stride: object, padding: object, output_padding: object,
                      dilation: object, step: int | None) -> str:
     (h, wd), (kh, kw) = x.shape, w.shape
-    s, p, op, d = _pair(stride), _pair(padding), _pair(output_padding), _pair(dilation)  # type: ignore[arg-type]
+    s, p, op, d = (check_tuple(name, v, 2) for name, v in (("stride", stride), ("padding", padding),
+                                                           ("output_padding", output_padding),
+                                                           ("dilation", dilation)))
     out = conv_transpose_output_size((h, wd), (kh, kw), s, p, op, d)
     lines = []
     if step is not None:
@@ -463,6 +492,30 @@ def _scatter_caption(x: torch.Tensor, w: torch.Tensor, stride: object, padding: 
     return "\n".join(lines)
 
 
+def _scatter_operands(x: object, weight: object, stride: object, padding: object, output_padding: object,
+                      dilation: object) -> tuple[torch.Tensor, torch.Tensor]:
+    """``x`` and ``weight`` for the figures of 06 (the worked example when ``None``), checked and in
+    one dtype; the other arguments checked as ``F.conv_transpose2d`` would, and the canvas the
+    copies are summed on small enough to draw."""
+    x = example_input(2) if x is None else _finite_tensor("x", x, 2, "(H, W)")
+    weight = example_kernel(2) if weight is None else _finite_tensor("weight", weight, 2, "(kH, kW)")
+    s, p, op, d = (check_tuple(name, value, 2, minimum=minimum) for name, value, minimum in (
+        ("stride", stride, 1), ("padding", padding, 0), ("output_padding", output_padding, 0),
+        ("dilation", dilation, 1)))
+    canvas = []
+    for a in range(2):
+        conv_transpose_output_size(x.shape[a], weight.shape[a], s[a], p[a], op[a], d[a])  # worded checks
+        canvas.append((x.shape[a] - 1) * s[a] + d[a] * (weight.shape[a] - 1) + 1 + op[a])
+    if max(canvas) > _MAX_CANVAS:
+        raise ValueError(
+            f"x {tuple(x.shape)} and weight {tuple(weight.shape)} with stride {stride}, dilation {dilation} "
+            f"and output_padding {output_padding} make a {canvas[0]} x {canvas[1]} canvas; this figure draws "
+            f"at most {_MAX_CANVAS} x {_MAX_CANVAS}"
+        )
+    dtype = torch.promote_types(x.dtype, weight.dtype)
+    return x.to(dtype), weight.to(dtype)
+
+
 def scatter_figure(x: torch.Tensor | None = None, weight: torch.Tensor | None = None, stride: object = 1,
                    padding: object = 0, output_padding: object = 0, dilation: object = 1,
                    step: int | None = None) -> Figure:
@@ -471,10 +524,10 @@ def scatter_figure(x: torch.Tensor | None = None, weight: torch.Tensor | None = 
     ``x`` is ``(H, W)`` and ``weight`` ``(kH, kW)`` (defaults: the worked example);
     ``step`` is how many input elements have been added (0 .. H*W; default all). In
     the running sum, cells that ``padding`` crops are pale and the output is outlined;
-    grey hatched cells are zeros no kernel copy reaches.
+    grey hatched cells are zeros no kernel copy reaches. The copies are summed on a
+    canvas of at most 32 x 32 cells; integer tensors are drawn as float32, NaN is refused.
     """
-    x = example_input(2) if x is None else x
-    weight = example_kernel(2) if weight is None else weight
+    x, weight = _scatter_operands(x, weight, stride, padding, output_padding, dilation)
     n = x.shape[-2] * x.shape[-1]
     step = n if step is None else step
     if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= n:
@@ -487,13 +540,18 @@ def scatter_figure(x: torch.Tensor | None = None, weight: torch.Tensor | None = 
 
 def scatter_sum_figure(x: torch.Tensor | None = None, weight: torch.Tensor | None = None, stride: object = 1,
                        padding: object = 0, output_padding: object = 0, dilation: object = 1) -> Figure:
-    """Every scaled, placed kernel copy side by side, then their sum and, when padding crops, the output (06)."""
-    x = example_input(2) if x is None else x
-    weight = example_kernel(2) if weight is None else weight
+    """Every scaled, placed kernel copy side by side, then their sum and, when padding crops, the output (06).
+
+    Takes the arguments of :func:`scatter_figure` (but no ``step``); ``x`` has at most 16 elements.
+    """
+    x, weight = _scatter_operands(x, weight, stride, padding, output_padding, dilation)
+    if x.numel() > _MAX_COPIES:
+        raise ValueError(f"x is {tuple(x.shape)}: this figure draws one kernel copy per element, at most "
+                         f"{_MAX_COPIES}; use scatter_figure to step through a larger x")
     steps = list(conv_transpose2d_steps(x, weight, stride, padding, output_padding, dilation))  # type: ignore[arg-type]
     last = steps[-1]
     shape = tuple(last.total.shape)
-    kernel, d = (int(weight.shape[-2]), int(weight.shape[-1])), _pair(dilation)  # type: ignore[arg-type]
+    kernel, d = (int(weight.shape[-2]), int(weight.shape[-1])), check_tuple("dilation", dilation, 2)
     span = ((kernel[0] - 1) * d[0] + 1, (kernel[1] - 1) * d[1] + 1)
     wmax = float(np.abs(_np(weight)).max() * max(np.abs(_np(x)).max(), 1e-9))
     grids: list[_Grid] = []
@@ -535,14 +593,15 @@ def zero_insertion_figure(x: torch.Tensor | None = None, weight: torch.Tensor | 
 
     ``stride - 1`` zeros go between input elements, ``dilation*(k-1) - padding`` around
     them (plus ``output_padding`` at the bottom/right); an ordinary stride-1 convolution
-    with the kernel flipped in both axes then gives the transposed convolution.
+    with the kernel flipped in both axes then gives the transposed convolution. ``stride``,
+    ``padding``, ``output_padding`` and ``dilation`` are ints here.
     """
-    x = example_input(2) if x is None else x
-    weight = example_kernel(2) if weight is None else weight
+    stride, dilation = check_int("stride", stride, minimum=1), check_int("dilation", dilation, minimum=1)
+    padding = check_int("padding", padding, minimum=0)
+    output_padding = check_int("output_padding", output_padding, minimum=0)
+    x, weight = _scatter_operands(x, weight, stride, padding, output_padding, dilation)
     (h, w), (kh, kw) = x.shape, weight.shape
-    for n, k in ((h, kh), (w, kw)):
-        conv_transpose_output_size(n, k, stride, padding, output_padding, dilation)  # checks, worded
-    spread = torch.zeros((h - 1) * stride + 1, (w - 1) * stride + 1)
+    spread = x.new_zeros((h - 1) * stride + 1, (w - 1) * stride + 1)
     spread[::stride, ::stride] = x
     data = torch.zeros_like(spread, dtype=torch.bool)
     data[::stride, ::stride] = True
@@ -570,8 +629,18 @@ def scatter_explorer(input_size: int = 2, kernel_size: int = 2, stride: int = 1,
 
     The input is ``0, 1, 2, ...`` and the kernel ``1.1, 2.2, ...`` (2x2: the worked
     example). A Play button (``explorer.play``) is linked to the ``step`` slider, so a
-    teacher can press Play and watch the copies add up.
+    teacher can press Play and watch the copies add up. Every argument must be a value its
+    slider can show, in a setting PyTorch accepts (e.g. output_padding smaller than stride
+    or dilation).
     """
+    input_size = check_in_range("input_size", input_size, 1, 4)
+    kernel_size = check_in_range("kernel_size", kernel_size, 1, 3)
+    stride = check_in_range("stride", stride, 1, 3)
+    dilation = check_in_range("dilation", dilation, 1, 2)
+    output_padding = check_in_range("output_padding", output_padding, 0, 2)
+    padding = check_in_range("padding", padding, 0, 3)
+    step = check_in_range("step", step, 0, input_size * input_size)
+    conv_transpose_output_size(input_size, kernel_size, stride, padding, output_padding, dilation)
     controls = {
         "input_size": int_slider("input size", input_size, 1, 4),
         "kernel_size": int_slider("kernel size", kernel_size, 1, 3),

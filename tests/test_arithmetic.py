@@ -8,6 +8,7 @@ explained in words that name the argument.
 from __future__ import annotations
 
 import random
+import re
 import warnings
 
 import pytest
@@ -271,3 +272,53 @@ def test_docstring_examples():
 
     result = doctest.testmod(course_utils.arithmetic, extraglobs={"nn": nn})
     assert result.attempted >= 6 and result.failed == 0
+
+
+# -- bad values for every argument of the size functions ----------------------------------------
+
+SIZE_ARGS = {
+    conv_output_size: {"size": 8, "kernel_size": 3, "stride": 1, "padding": 0, "dilation": 1},
+    conv_transpose_output_size: {"size": 8, "kernel_size": 3, "stride": 1, "padding": 0, "output_padding": 0,
+                                 "dilation": 1},
+}
+
+
+@pytest.mark.parametrize(("fn", "name"), [(f, n) for f, kw in SIZE_ARGS.items() for n in kw],
+                         ids=lambda v: getattr(v, "__name__", v))
+@pytest.mark.parametrize(("value", "error", "message"), [
+    (2.0, TypeError, r"must be a whole number, got 2.0 \(float\)"),
+    (True, TypeError, r"must be a whole number, got True \(bool\)"),
+    (None, TypeError, r"must be a whole number, got None \(NoneType\)"),
+    (-1, ValueError, r"must be (positive|0 or more), got -1"),
+], ids=str)
+def test_wrong_values_name_the_argument(fn, name, value, error, message):
+    with pytest.raises(error, match=rf"^{name} {message}"):
+        fn(**SIZE_ARGS[fn] | {name: value})
+
+
+@pytest.mark.parametrize(("fn", "name"), [(f, n) for f, kw in SIZE_ARGS.items() for n in kw],
+                         ids=lambda v: getattr(v, "__name__", v))
+def test_lists_of_strings_name_the_entry(fn, name):
+    error = ValueError if fn is conv_output_size and name == "padding" else TypeError  # 'valid'/'same' exist
+    with pytest.raises(error, match=rf"^{name}\[0\] must be"):
+        fn(**SIZE_ARGS[fn] | {name: ["a", "b"]})
+
+
+@pytest.mark.parametrize("padding", ["same", "valid", ("valid", 0)])
+def test_transposed_padding_strings_are_explained(padding):
+    name = "padding[0]" if isinstance(padding, tuple) else "padding"
+    with pytest.raises(TypeError, match=rf"^{re.escape(name)} must be a whole number, got '\w+': a transposed "
+                                        r"convolution has no 'valid' or 'same' padding"):
+        conv_transpose_output_size((8, 8) if isinstance(padding, tuple) else 8, 3, padding=padding)
+    with pytest.raises((TypeError, RuntimeError)):  # torch has no string padding here either
+        F.conv_transpose2d(torch.zeros(1, 1, 8, 8), torch.zeros(1, 1, 3, 3), padding=padding)
+
+
+@pytest.mark.parametrize(("kwargs", "expected_args"), [
+    ({"size": 10**9, "kernel_size": 3, "stride": 2}, (10**9, 3, 2, 0, 0, 1)),
+    ({"size": 5, "kernel_size": 10**9}, (5, 10**9, 1, 0, 0, 1)),
+    ({"size": 5, "kernel_size": 3, "stride": 10**9, "dilation": 10**9}, (5, 3, 10**9, 0, 0, 10**9)),
+])
+def test_huge_sizes_are_plain_arithmetic(kwargs, expected_args):
+    n, k, s, p, op, d = expected_args  # torch cannot build these: the formula is the reference
+    assert conv_transpose_output_size(**kwargs) == (n - 1) * s - 2 * p + d * (k - 1) + op + 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import warnings
 
 import numpy as np
@@ -16,12 +17,14 @@ from course_utils import (
     conv2d_line,
     conv_dimensions_figure,
     conv_output_size,
+    figure_to_png,
     group_connections,
     groups_figure,
     multichannel_figure,
     padding_modes_figure,
 )
 from course_utils._small_ops import ReusedAxesFigure, one_thread
+from course_utils.conv_diagrams import _divisors_of_both
 
 
 def torch_refuses(values: dict, in_channels: int = 4, out_channels: int = 8) -> bool:
@@ -194,6 +197,15 @@ def test_conv2d_line_builds_the_same_layer():
     assert (layer.stride, layer.padding, layer.groups) == ((2, 2), (1, 1), 4)
 
 
+def test_divisors_of_both_match_brute_force_and_are_fast():
+    for a in range(1, 70):
+        for b in range(1, 70):
+            assert _divisors_of_both(a, b) == [g for g in range(1, min(a, b) + 1) if a % g == 0 and b % g == 0]
+    start = time.perf_counter()
+    assert _divisors_of_both(10**12, 10**12) == sorted(2**i * 5**j for i in range(13) for j in range(13))
+    assert time.perf_counter() - start < 0.5
+
+
 def test_static_figures():
     assert isinstance(conv_dimensions_figure(torch.rand(3, 40, 40)), Figure)
     assert isinstance(groups_figure(8, 8, (1, 2, 8)), Figure)
@@ -224,3 +236,90 @@ def test_static_figures():
 def test_figure_messages(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def _texts(ax) -> np.ndarray:
+    return np.array([float(t.get_text()) for t in ax.texts])
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda t: t.long(), lambda t: t.half(), lambda t: t.double(), lambda t: t.requires_grad_(),
+     lambda t: t.bool()],
+    ids=["int64", "half", "float64", "requires_grad", "bool"],
+)
+def test_multichannel_figure_draws_every_dtype_as_torch_computes_it(make):
+    """Integer and half tensors are computed in float32 (torch's promotion), requires_grad is
+    fine; the numbers drawn are F.conv2d's."""
+    x = make((torch.arange(48.0) % 3).reshape(3, 4, 4))
+    w = make(torch.tensor([1.0, 0, 1]).repeat(3, 3, 1))
+    fig = multichannel_figure(x, w, bias=0.5)
+    expected = torch.nn.functional.conv2d(x.detach().double()[None], w.detach().double()[None])[0, 0] + 0.5
+    np.testing.assert_allclose(_texts(fig.axes[-1]), expected.flatten().numpy(), rtol=1e-3)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda t: t.requires_grad_(), lambda t: t.half(), lambda t: t.double()],
+    ids=["requires_grad", "half", "float64"],
+)
+def test_photo_figures_draw_requires_grad_and_half_tensors(make):
+    photo = make(torch.rand(3, 24, 24))
+    assert figure_to_png(conv_dimensions_figure(photo)).startswith(b"\x89PNG")
+    assert figure_to_png(padding_modes_figure(photo, padding=4, crop=8)).startswith(b"\x89PNG")
+    assert figure_to_png(padding_modes_figure(make(torch.rand(1, 9, 9)), padding=2, crop=9)).startswith(b"\x89PNG")
+
+
+NAN_PHOTO = torch.rand(3, 8, 8).index_put_((torch.tensor(0), torch.tensor(1), torch.tensor(2)), torch.tensor(float("nan")))
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: conv_dimensions_figure(NAN_PHOTO), ValueError, r"^photo contains 1 NaN or inf"),
+        (lambda: conv_dimensions_figure((torch.rand(3, 8, 8) * 255).to(torch.uint8)), TypeError,
+         r"^photo must hold floats in \[0, 1\], got a torch.uint8 tensor \(for 0-255 values"),
+        (lambda: conv_dimensions_figure(torch.rand(3, 8, 8) * 255), ValueError,
+         r"^photo must hold values in \[0, 1\], got values from"),
+        (lambda: conv_dimensions_figure(torch.rand(3, 0, 8)), ValueError, r"^photo must not be empty"),
+        (lambda: conv_dimensions_figure(np.zeros((3, 8, 8))), TypeError, r"^photo must be a \(3, H, W\) tensor, got ndarray"),
+        (lambda: padding_modes_figure(NAN_PHOTO, padding=2, crop=4), ValueError, r"^image contains 1 NaN"),
+        (lambda: padding_modes_figure(torch.rand(3, 8, 8), padding=2, crop=9), ValueError,
+         r"^crop \(9\) must be at most the image's height and width \(8, 8\)"),
+        (lambda: padding_modes_figure(torch.rand(2, 8, 8), padding=2, crop=4), ValueError,
+         r"^image must be a \(1 or 3, H, W\) tensor"),
+        (lambda: padding_modes_figure(torch.rand(3, 8, 8), padding=10**9), ValueError, r"^padding \(1000000000\) must be smaller"),
+        (lambda: padding_modes_figure(torch.zeros(1, 3000, 3000), padding=2500, crop=4), ValueError,
+         r"^padding_modes_figure's padded image \(padding 2500\) would hold 64,000,000 numbers"),
+        (lambda: multichannel_figure(NAN_PHOTO, torch.ones(3, 3, 3)), ValueError, r"^x contains 1 NaN"),
+        (lambda: multichannel_figure(torch.rand(3, 4, 4), torch.full((3, 3, 3), float("inf"))), ValueError,
+         r"^weight contains 27 NaN or inf"),
+        (lambda: multichannel_figure(torch.rand(3, 2, 2), torch.ones(3, 3, 3)), ValueError,
+         r"^weight's kernel \(3, 3\) must fit in x's height and width \(2, 2\)"),
+        (lambda: multichannel_figure(torch.rand(3, 100, 100), torch.ones(3, 3, 3)), ValueError,
+         r"^x is \(3, 100, 100\): this figure draws at most 8 channels of at most 16 x 16"),
+        (lambda: multichannel_figure(torch.rand(10**4, 4, 4), torch.ones(10**4, 3, 3)), ValueError,
+         r"^x is \(10000, 4, 4\)"),
+        (lambda: multichannel_figure(torch.rand(3, 4, 4), torch.ones(3, 3, 3), bias=float("nan")), ValueError,
+         r"^bias must be a finite number"),
+        (lambda: multichannel_figure(torch.rand(3, 4, 4), torch.ones(3, 3, 3, dtype=torch.complex64)), TypeError,
+         r"^weight must hold real numbers"),
+        (lambda: groups_figure(10**9, 8), ValueError, r"^in_channels must be between 1 and 64"),
+        (lambda: groups_figure(8, 8, tuple([1] * 100)), ValueError, r"^groups must contain 1 to 8 values"),
+        (lambda: groups_figure(8, 8, 2), TypeError, r"^groups must be a list of group counts"),
+        (lambda: groups_figure(8, 8, (1,), kernel_size=0), ValueError, r"^kernel_size must be positive"),
+        (lambda: group_connections(10**9, 10**9, 1), ValueError,
+         r"^group_connections\(in_channels=1000000000, out_channels=1000000000\) would hold 1,000,000,000,000,000,000"),
+        (lambda: group_connections(4, 8, 0), ValueError, r"^groups must be positive"),
+        (lambda: group_connections(4.0, 8, 1), TypeError, r"^in_channels must be a whole number"),
+        (lambda: conv2d_line(4, 8, 3, padding="full"), TypeError, r"^padding must be a whole number, got 'full'"),
+        (lambda: conv2d_line(4, 8, 0), ValueError, r"^kernel_size must be positive"),
+        (lambda: conv2d_line(4, 8, 3, bias=1), TypeError, r"^bias must be True or False, got 1"),
+        (lambda: conv2d_line(4, 8, 3, padding_mode="mirror"), ValueError, r"^padding_mode must be one of"),
+    ],
+)
+def test_figures_refuse_bad_input_quickly(call, error, match):
+    start = time.perf_counter()
+    with pytest.raises(error, match=match):
+        call()
+    assert time.perf_counter() - start < 0.5

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import itertools
 import random
+import time
 
 import numpy as np
 import pytest
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.figure import Figure
@@ -92,13 +94,13 @@ def test_figures_and_their_messages():
 
 
 def test_explorer_factory_messages():
-    with pytest.raises(ValueError, match="kernel_size must be between 2 and 5"):
+    with pytest.raises(ValueError, match="kernel_size must be between 2 and 5 in this panel, got 7"):
         dilation_explorer(kernel_size=7)
-    with pytest.raises(ValueError, match="kernel_size must be >= 2"):
+    with pytest.raises(ValueError, match="kernel_size must be between 2 and 5 in this panel, got 1"):
         dilation_explorer(kernel_size=1)
     with pytest.raises(ValueError, match="dilations must have 3 entries"):
         dilation_explorer(dilations=(1, 2))
-    with pytest.raises(ValueError, match="dilations must be between 1 and 5"):
+    with pytest.raises(ValueError, match=r"dilations\[2\] must be between 1 and 5 in this panel, got 9"):
         dilation_explorer(dilations=(1, 2, 9))
 
 
@@ -118,3 +120,53 @@ def test_dilation_explorer_sweep():
         seen += 1
     assert seen == 4 * 5 * 3 * 4
     assert explorer.values == {"kernel": 3, "d1": 2, "d2": 2, "d3": 2}
+
+
+def test_dilated_kernel_figure_draws_the_taps_torch_uses():
+    """The orange cells of each panel are where a dilated kernel reads: the non-zero
+    gradient of a conv2d with that dilation."""
+    fig = dilated_kernel_figure(3, (1, 2, 4))
+    for ax, d in zip(fig.axes, (1, 2, 4), strict=True):
+        span = 2 * d + 1
+        x = torch.zeros(1, 1, span, span, requires_grad=True)
+        torch.nn.functional.conv2d(x, torch.ones(1, 1, 3, 3), dilation=d).sum().backward()
+        taps = np.ma.filled(ax.images[0].get_array(), 0) > 0
+        np.testing.assert_array_equal(taps, x.grad[0, 0].numpy() != 0)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: coverage_map([(10**9, 1, 1)]), ValueError,
+         r"^coverage_map of a 1000000000 x 1000000000 receptive field \(margin 0\) would hold"),
+        (lambda: coverage_map([(3, 1, 1)], margin=10**9), ValueError, r"\(margin 1000000000\) would hold"),
+        (lambda: coverage_map([(2000, 1, 1), (2000, 1, 1)]), ValueError,
+         r"^coverage_map for these layers would need 16,000,004,000,000 multiply-adds"),
+        (lambda: measure_receptive_field([(3, 1, 10**9)]), ValueError, r"^coverage_map of a 2000000001 x"),
+        (lambda: coverage_map([(3, 1, 0)]), ValueError, r"dilation must be positive, got 0"),
+        (lambda: coverage_map([(3.5, 1, 1)]), TypeError, r"kernel_size must be a whole number, got 3.5"),
+        (lambda: coverage_map([(3, 1, 1)], margin=1.0), TypeError, r"^margin must be a whole number"),
+        (lambda: dilated_kernel_figure(10**9), ValueError,
+         r"^kernel_size \(1000000000\) with dilations up to 3 spans d\(k-1\)\+1 = 2999999998 cells; this figure draws at most 32"),
+        (lambda: dilated_kernel_figure(3, (1, 10**9)), ValueError, r"with dilations up to 1000000000 spans"),
+        (lambda: dilated_kernel_figure(3, 2), TypeError, r"^dilations must be a list of dilations"),
+        (lambda: dilated_kernel_figure(3, [1] * 50), ValueError, r"^dilations must contain at most 8"),
+        (lambda: dilated_kernel_figure(0), ValueError, r"^kernel_size must be positive, got 0"),
+        (lambda: coverage_figure([[(3, 1, 1)]]), TypeError, r"^stacks must be a dict \{label: layers\}, got list"),
+        (lambda: coverage_figure({str(i): [(3, 1, 1)] for i in range(20)}), ValueError,
+         r"^stacks must contain 1 to 8 stacks"),
+        (lambda: coverage_figure({"big": [(10**6, 1, 1)]}), ValueError, r"^stacks\['big'\]: coverage_map of a 1000000 x"),
+        (lambda: coverage_figure({"a": "conv"}), TypeError, r"^stacks\['a'\]: layers must be an nn.Sequential"),
+    ],
+)
+def test_bad_input_is_refused_quickly(call, error, match):
+    start = time.perf_counter()
+    with pytest.raises(error, match=match):
+        call()
+    assert time.perf_counter() - start < 0.5
+
+
+def test_a_large_but_cheap_stack_is_still_measured():
+    """The work limit leaves real networks alone: 15 layers of 3x3 with three stride-2 pools."""
+    layers = [(3, 1, 1)] * 5 + [(2, 2, 1)] + [(3, 1, 1)] * 5 + [(2, 2, 1)] + [(3, 1, 1)] * 5 + [(2, 2, 1)]
+    assert measure_receptive_field(layers) == (receptive_field(layers),) * 2

@@ -7,9 +7,12 @@ the exercises of notebook 01 are tested in test_exercises_core.py.
 
 from __future__ import annotations
 
+import math
 import re
+from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -47,35 +50,71 @@ RIGHT = {
     "08.3": (21 * 21 * 64 * 64 + 21, 21 * 64 * 64),
     "08.4": 1 + 2 + 2 + 2 * 2 + 2 * 4 + 2 * 4 + 2 * 8,
 }
+# Answers a learner might give: a mistake of reasoning first, then near misses (off by one for
+# integers, off in the last asked digit for decimals). test_near_misses_are_wrong adds more.
 WRONG = {
-    "02.1": (1, 8, 16, 112, 112),
-    "02.2": 1200,
-    "02.3": (2, 4, 7),
-    "02.4": 10752,
-    "03.1": 109,
-    "03.2": 73856,
-    "03.3": 7,
-    "03.4": (7,),
-    "04.1": 9,
-    "04.2": 3,
-    "04.3": 361,
-    "05.1": (25, 9),
-    "05.2": 64,
-    "05.3": 9,
-    "05.4": torch.ones(4, 4),
-    "06.1": 13,
-    "06.2": 4.4,
-    "06.3": 0,
-    "06.4": (4, 3, 3, 3),
-    "07.1": 0.125,
-    "07.2": (4, 4, 0),
-    "07.3": 0.75,
-    "07.4": (1, 4),
-    "08.1": (330, 500),
-    "08.2": 0.6667,
-    "08.3": (1806336, 86016),
-    "08.4": 57,
+    "02.1": [(1, 8, 16, 112, 112), (1, 8, 14, 110, 111)],
+    "02.2": [1200, 1217, 1216.5],
+    "02.3": [(2, 4, 7), (4, 2, 6)],
+    "02.4": [10752, 10774],
+    "03.1": [109, 111, 112.5],
+    "03.2": [73856, 18561],
+    "03.3": [7, 2],
+    "03.4": [(7,), (7, 8, 9), (8, 7)],
+    "04.1": [9, 32],
+    "04.2": [3, 5],
+    "04.3": [361, 48],
+    "05.1": [(25, 9), (9, 24)],
+    "05.2": [64, 35],
+    "05.3": [9, 5],
+    "05.4": [torch.ones(4, 4), torch.ones(3, 3)],
+    "06.1": [13, 15],
+    "06.2": [4.4, 11.01, 10.99],
+    "06.3": [0, 2],
+    "06.4": [(4, 3, 3, 3), (6, 4, 3, 3)],
+    "07.1": [0.125, 0.01564, 0.01561],
+    "07.2": [(4, 4, 0), (8, 4, 1)],
+    "07.3": [0.75, 0.5626, 0.5624],
+    "07.4": [(1, 4), (4, 8)],
+    "08.1": [(330, 500), (352, 511)],
+    "08.2": [0.6667, 0.5001, 0.4999],
+    "08.3": [(1806336, 86016), (1806358, 86016), (1806357, 86017)],
+    "08.4": [57, 40],
 }
+# Right answers in other forms: rounded decimals, integral floats, NumPy, tensors, lists.
+RIGHT_TOO = [
+    ("02.1", torch.Size([1, 8, 14, 110, 110])),
+    ("02.3", [4, 2, 7]),
+    ("03.1", torch.tensor(112)),
+    ("03.1", 112.0),
+    ("03.2", np.int64(18560)),
+    ("05.4", np.array([[1, 3, 5, 3], [5, 12, 16, 9], [11, 24, 28, 15], [7, 15, 17, 9]])),
+    ("06.2", 11),
+    ("06.2", Fraction(11)),
+    ("07.1", 0.01562),
+    ("07.1", 0.01563),
+    ("07.1", Fraction(1, 64)),
+    ("07.3", np.float32(0.5625)),
+    ("08.2", 0.5),
+    ("08.3", np.array([1806357, 86016])),
+]
+
+
+def near_misses(value, digits):
+    """Copies of ``value`` with one number changed: +-1 for an int, +-1 unit of the
+    ``digits``-th significant digit for a decimal (every element of a tuple or tensor)."""
+    if isinstance(value, torch.Tensor):
+        value = value.tolist()
+    if isinstance(value, (tuple, list)):
+        for i, item in enumerate(value):
+            for miss in near_misses(item, digits):
+                yield [*value[:i], miss, *value[i + 1 :]]
+        return
+    if isinstance(value, int):
+        yield from (value - 1, value + 1)
+        return
+    unit = 10.0 ** (math.floor(math.log10(abs(value))) - digits + 1)
+    yield from (value - unit, value + unit)
 
 
 @pytest.mark.parametrize("key", list(RIGHT))
@@ -83,8 +122,9 @@ def test_solution_right_and_wrong(key):
     assert check(key, RIGHT[key]).correct, check(key, RIGHT[key]).text
     assert check(key, _load(key).solution()).correct
     assert "right!" in repr(check(key, RIGHT[key]))
-    verdict = check(key, WRONG[key])
-    assert not verdict.correct and "Hint:" in repr(verdict)
+    for wrong in WRONG[key]:
+        verdict = check(key, wrong)
+        assert not verdict.correct and "Hint:" in repr(verdict), wrong
     assert "no answer yet" in repr(check(key, ...))
 
 
@@ -100,10 +140,18 @@ def test_every_exercise_of_02_to_08_is_tested_and_asked_in_its_notebook():
     assert asked == registered
 
 
-def test_answers_in_other_forms():
-    assert check("02.1", torch.Size([1, 8, 14, 110, 110])).correct
-    assert check("02.3", [4, 2, 7]).correct
-    assert check("03.1", torch.tensor(112)).correct
+@pytest.mark.parametrize(("key", "answer"), RIGHT_TOO)
+def test_answers_in_other_forms(key, answer):
+    assert check(key, answer).correct, check(key, answer).text
+
+
+@pytest.mark.parametrize("key", list(RIGHT))
+def test_near_misses_are_wrong(key):
+    digits = _load(key).digits
+    misses = list(near_misses(RIGHT[key], digits))
+    assert misses
+    for miss in misses:
+        assert not check(key, miss).correct, miss
 
 
 def test_weight_shape_exercise_draws_no_random_numbers():

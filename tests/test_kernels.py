@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import torch
 import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
+from matplotlib.figure import Figure
 
 from course_utils import bilinear_kernel, bilinear_upsampler, overlap_count, overlap_explorer
 from course_utils.kernels import bilinear_profile, draw_overlap, steady_counts
@@ -148,3 +151,103 @@ def test_overlap_explorer_whole_grid():
         assert explorer.png.startswith(b"\x89PNG") and not explorer.message
         seen += 1
     assert seen == 8 * 4 * 2
+
+
+# -- the overlap maps against F.conv_transpose2d, and bad values ---------------------------------
+
+def torch_overlap(k, s, n, layers):
+    """The reference: ones through F.conv_transpose2d with a kernel of ones, layer after layer."""
+    x = torch.ones(1, 1, n, n, dtype=torch.float64)
+    for _ in range(layers):
+        x = F.conv_transpose2d(x, torch.ones(1, 1, k, k, dtype=torch.float64), stride=s)
+    return x[0, 0]
+
+
+@given(k=st.integers(1, 6), s=st.integers(1, 4), n=st.integers(1, 5), layers=st.integers(1, 3))
+def test_overlap_count_equals_torch_for_stacked_layers(k, s, n, layers):
+    torch.testing.assert_close(overlap_count(k, s, n, layers=layers), torch_overlap(k, s, n, layers))
+
+
+@pytest.mark.parametrize("layers", [1, 2, 3])
+def test_steady_counts_are_the_central_period_of_torchs_map(layers):
+    for k in range(1, 7):
+        for s in range(1, 4):
+            counts = torch_overlap(k, s, 4 * k + 8, layers)
+            middle, period = counts.shape[0] // 2, s**layers
+            window = counts[middle: middle + period, middle: middle + period]
+            assert steady_counts(k, s, layers) == (int(window.min()), int(window.max())), (k, s, layers)
+
+
+def raises_fast(error, message, fn):
+    start = time.perf_counter()
+    with pytest.raises(error, match=message):
+        fn()
+    assert time.perf_counter() - start < 1.0  # refused before anything big is built
+
+
+LIMIT = r"would hold [\d,]+ numbers .*at most 33,554,432"
+
+
+@pytest.mark.parametrize(
+    ("fn", "error", "message"),
+    [
+        (lambda: bilinear_profile(10**9), ValueError, rf"^bilinear_profile\(kernel_size=1000000000\) {LIMIT}"),
+        (lambda: bilinear_kernel(1, 1, 10**5), ValueError, rf"^bilinear_kernel\(1, 1, 100000\) would hold "
+                                                           rf"{10**10:,} numbers"),
+        (lambda: bilinear_kernel(10**5, 10**5, 4), ValueError, rf"^bilinear_kernel\(100000, 100000, 4\) {LIMIT}"),
+        (lambda: bilinear_upsampler(10**5, 2), ValueError, rf"^bilinear_upsampler\(100000, 2\)'s weight \(100000 x 100000 x 4 x 4\) {LIMIT}"),
+        (lambda: bilinear_upsampler(1, 10**9), ValueError, rf"\(1 x 1 x 2000000000 x 2000000000\) {LIMIT}"),
+        (lambda: overlap_count(3, 2, 10**9), ValueError, rf"^overlap_count's map \(2000000001 x 2000000001\) {LIMIT}"),
+        (lambda: overlap_count(10**9, 2), ValueError, rf"^overlap_count's map \(1000000006 x 1000000006\) {LIMIT}"),
+        (lambda: overlap_count(3, 2, layers=12), ValueError, r"^layers must be at most 8, got 12"),
+        (lambda: overlap_count(1, 1, layers=10**9), ValueError, r"^layers must be at most 8"),
+        (lambda: overlap_count(3, 4, layers=8), ValueError, rf"^overlap_count's map \(\d+ x \d+\) {LIMIT}"),
+        (lambda: steady_counts(10**9, 2), ValueError, rf"^steady_counts' row of counts \(\d+\) {LIMIT}"),
+        (lambda: steady_counts(2, 10**9, layers=10**9), ValueError, r"^layers must be at most 8"),
+        (lambda: draw_overlap(Figure(), 3, 2, input_size=10**5), ValueError, rf"^overlap_count's map \(200001 x 200001\) {LIMIT}"),
+        (lambda: draw_overlap(Figure(), annotate_up_to=10**9), ValueError, r"^annotate_up_to must be at most 30"),
+        (lambda: draw_overlap(Figure(), annotate_up_to=-1), ValueError, r"^annotate_up_to must be 0 or more"),
+        (lambda: draw_overlap(None), TypeError, r"^fig must be a matplotlib Figure or SubFigure, got NoneType"),
+        (lambda: bilinear_upsampler(2, 2, bias="yes"), TypeError, r"^bias must be True or False, got 'yes'"),
+        (lambda: bilinear_upsampler(2, 2, bias=1), TypeError, r"^bias must be True or False, got 1 \(int\)"),
+    ],
+)
+def test_huge_and_wrong_values_are_refused_quickly(fn, error, message):
+    raises_fast(error, message, fn)
+
+
+KERNEL_INT_ARGS = [
+    (bilinear_profile, {"kernel_size": 4}), (bilinear_kernel, {"in_channels": 2, "out_channels": 2, "kernel_size": 4}),
+    (bilinear_upsampler, {"channels": 2, "factor": 2}),
+    (overlap_count, {"kernel_size": 3, "stride": 2, "input_size": 4, "layers": 1}),
+    (steady_counts, {"kernel_size": 3, "stride": 2, "layers": 1}),
+    (overlap_explorer, {"kernel_size": 3, "stride": 2, "layers": 1}),
+]
+
+
+@pytest.mark.parametrize(("fn", "name"), [(f, n) for f, kw in KERNEL_INT_ARGS for n in kw],
+                         ids=lambda v: getattr(v, "__name__", v))
+@pytest.mark.parametrize(("value", "error", "message"), [
+    ("2", TypeError, r"must be a whole number, got '2' \(str\)"),
+    (2.0, TypeError, r"must be a whole number, got 2.0 \(float\)"),
+    (True, TypeError, r"must be a whole number, got True \(bool\)"),
+    (None, TypeError, r"must be a whole number, got None \(NoneType\)"),
+    (["a"], TypeError, r"must be a whole number, got \['a'\] \(list\)"),
+    (-1, ValueError, r"must be positive, got -1"),
+    (0, ValueError, r"must be positive, got 0"),
+], ids=str)
+def test_wrong_values_name_the_argument(fn, name, value, error, message):
+    kwargs = dict(KERNEL_INT_ARGS)[fn] | {name: value}
+    if fn is bilinear_kernel and name != "kernel_size":
+        kwargs |= {"in_channels": value, "out_channels": value}
+        name = "in_channels"
+    raises_fast(error, rf"^{name} {message}", lambda: fn(**kwargs))
+
+
+@pytest.mark.parametrize(("name", "value", "top"), [("kernel_size", 99, 8), ("stride", 5, 4), ("layers", 3, 2),
+                                                    ("kernel_size", 10**9, 8)])
+def test_overlap_explorer_refuses_values_outside_its_sliders(name, value, top):
+    # no silent clamping: a slider would show its maximum instead
+    raises_fast(ValueError, rf"^{name} must be between 1 and {top} in this panel, got {value}$",
+                lambda: overlap_explorer(**{name: value}))
+    assert overlap_explorer(**{name: top}).controls[name].value == top

@@ -122,32 +122,40 @@ def _prose(name: str) -> str:
     return " ".join(" ".join(c.source for c in nb.cells if c.cell_type == "markdown").split())
 
 
-def test_08_stored_metrics_match_the_prose():
-    """The trained model's held-out mean IoU (stored output) is the one the comparison paragraph states."""
-    text = _outputs("08_fcn_segmentation.ipynb")
-    match = re.search(r"held-out mean IoU: (\d\.\d\d)", text)
-    assert match, "the notebook prints the held-out mean IoU"
-    assert 0.75 <= float(match.group(1)) <= 0.95
-    assert f"ends at {match.group(1)} after 300" in _prose("08_fcn_segmentation.ipynb")
-    assert re.search(r"^300 steps in N s of training$|^300 steps in [\d.]+ s of training$", text, re.M)
+def _cell(name: str, marker: str):
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    (cell,) = [c for c in nb.cells if c.cell_type == "code" and marker in c.source]
+    return cell, "".join(o.get("text", "") for o in cell.outputs)
 
 
-def test_08_prose_matches_the_comparison_output():
-    """The numbers the comparison paragraph states are the ones the cell above it printed."""
-    text = _outputs("08_fcn_segmentation.ipynb")
-    pattern = (r"(\w+) init: mIoU after 50 steps (\d\.\d\d), final (\d\.\d\d); "
-               r"steps to reach 0.5: (\w+), 0.75: (\w+)")
+def test_08_training_results_are_checked_not_compared():
+    """Results of training differ in the last digits from one CPU to another (DESIGN.md, "Running on
+    any learner's machine"): each cell that prints one is excluded from strict nbval and asserts the
+    claim the prose makes, and the stored run satisfies it too."""
+    name = "08_fcn_segmentation.ipynb"
+    prose = _prose(name)
+    cell, text = _cell(name, "miou = mean_iou(prediction")
+    assert cell.source.startswith("# NBVAL_IGNORE_OUTPUT") and "assert miou > 0.75" in cell.source
+    assert "above 0.75 on every machine" in prose
+    assert float(re.search(r"held-out mean IoU: (\d\.\d\d)", text).group(1)) > 0.75
+
+    cell, text = _cell(name, "steps_to_reach(res, t)")
+    assert cell.source.startswith("# NBVAL_IGNORE_OUTPUT")
+    assert "assert steps_to_reach(result, 0.75) is not None and random_result.final_miou < 0.5" in cell.source
+    assert ("with the bilinear kernel the held-out mean IoU passes 0.75 within the 300 steps; with random "
+            "upsampling weights it ends below 0.5") in prose
+    pattern = r"(\w+) init: mIoU after 50 steps (\d\.\d\d), final (\d\.\d\d); steps to reach 0.5: (\w+), 0.75: (\w+)"
     runs = {m[0]: m[1:] for m in re.findall(pattern, text)}
     assert set(runs) == {"bilinear", "random"}
-    assert runs["bilinear"] == ("0.26", "0.81", "100", "200")
-    assert runs["random"] == ("0.19", "0.23", "None", "None")
-    prose = _prose("08_fcn_segmentation.ipynb")
-    assert "is above 0.5 by step 100 and above 0.75 by step 200, and ends at 0.81 after 300" in prose
-    assert "it never reaches 0.5 and ends at 0.23" in prose and "(0.26 and 0.19)" in prose
-    assert float(runs["bilinear"][1]) - float(runs["random"][1]) > 0.2
+    assert runs["bilinear"][3] != "None" and float(runs["random"][1]) < 0.5
+
+    cell, text = _cell(name, "share = (random_prediction[found] == 1)")
+    assert cell.source.startswith("# NBVAL_IGNORE_OUTPUT") and "assert share > 0.75" in cell.source
+    assert 'it calls more than three quarters of the pixels it marks as a shape "circle"' in prose
     share = re.search(r"random init: (\d+)% of the pixels it calls a shape are called 'circle'", text)
-    assert share, "the notebook prints the share of 'circle' among the random-init model's shape pixels"
-    assert f'it calls {share.group(1)}% of the pixels it marks as a shape "circle"' in prose
+    assert share and int(share.group(1)) > 75
+    assert re.search(r"^300 steps in N s of training$|^300 steps in [\d.]+ s of training$",
+                     _outputs(name), re.M)
 
 
 def test_08_untrained_upsampling_layers_bilinear_against_random():

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+
+import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings
@@ -11,9 +14,12 @@ from torch import nn
 from course_utils import (
     SHAPE_CLASSES,
     ShapesData,
+    ShapesFCN,
+    TrainingMonitor,
     bilinear_kernel,
     build_shapes_fcn,
     confusion_matrix,
+    fcn,
     fcn32s,
     fcn_head,
     iou_per_class,
@@ -23,12 +29,15 @@ from course_utils import (
     measure_receptive_field,
     predict,
     receptive_field,
+    resnet_like_backbone,
+    segmentation,
     segmentation_grid,
     segmentation_loss,
     soft_dice_loss,
     train_segmentation,
 )
-from course_utils.segmentation import colorize
+from course_utils._checks import MAX_ELEMENTS
+from course_utils.segmentation import CLASS_COLORS, colorize
 
 
 @pytest.fixture(scope="module")
@@ -188,7 +197,7 @@ def test_shapes_fcn_shapes_init_and_errors():
         build_shapes_fcn(5, "zeros")
     with pytest.raises(ValueError, match="H and W divisible by 8"):
         model(torch.rand(1, 3, 36, 32))
-    with pytest.raises(ValueError, match="widths must have 4 entries"):
+    with pytest.raises(ValueError, match=r"widths must be a tuple of 4 .*got \(8, 8, 16\)"):
         build_shapes_fcn(5, widths=(8, 8, 16))
 
 
@@ -240,7 +249,7 @@ def test_training_bad_arguments(small_data):
         train_segmentation(model, small_data, steps=1, lr=0.0)
     with pytest.raises(TypeError, match="data must be a ShapesData"):
         train_segmentation(model, (1, 2), steps=1)
-    with pytest.raises(ValueError, match="dice_weight must be 0 or more"):
+    with pytest.raises(ValueError, match="dice_weight must be at least 0, got -1"):
         train_segmentation(model, small_data, steps=1, dice_weight=-1.0)
     assert isinstance(model, nn.Module)
 
@@ -309,3 +318,423 @@ def test_segmentation_grid_and_colorize(small_data):
     assert colorize(d.test_masks[0]).shape == (32, 32, 3)
     with pytest.raises(ValueError, match="predictions"):
         segmentation_grid(d.test_images[:3], d.test_masks[:3], d.test_masks[:2])
+
+
+# --- the shapes data set: bounded colour search, bit-identical images, bad arguments ------------
+
+
+def _sha256(*tensors: torch.Tensor) -> str:
+    digest = hashlib.sha256()
+    for t in tensors:
+        digest.update(t.numpy().tobytes())
+    return digest.hexdigest()
+
+
+def test_make_shapes_data_is_bit_identical_to_the_unbounded_colour_loop():
+    """The notebooks and the benchmark store figures computed from these pixels.
+
+    The checksums were computed with the code of commit a388bf7, whose colour search was an
+    unbounded ``while True`` loop, before that loop was bounded; bounding it must not change
+    which random numbers are drawn whenever the old loop stopped in time.
+    """
+    d = make_shapes_data(num_train=50, num_test=10, seed=0)
+    assert _sha256(d.train_images, d.train_masks, d.test_images, d.test_masks) == (
+        "098ca96106bb27de4ce4c0b60962573f5c19b1dcb3f9e154d6ed1629c4e213d9"
+    )
+    d = make_shapes_data(num_train=40, num_test=8, size=32, seed=5, max_turn=30.0,
+                         radius=(0.1, 0.2), max_shapes=4)
+    assert _sha256(d.train_images, d.train_masks, d.test_images, d.test_masks) == (
+        "96f351f0132c43c9bd7c4872fd84662dc506e984e25823dc903d67351a563594"
+    )
+
+
+class _NearlyGrey:
+    """A stand-in random generator whose colours all lie within 0.6 of mid-grey, drifting away."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def uniform(self, low: float, high: float, size: int) -> np.ndarray:
+        self.calls += 1
+        if self.calls > segmentation._COLOUR_TRIES:
+            raise AssertionError("the colour search went past its bound")
+        return np.full(size, 0.5 + 0.001 * self.calls)
+
+
+def test_colour_search_is_bounded_and_keeps_the_farthest_candidate():
+    rng = _NearlyGrey()
+    colour = segmentation._shape_colour(rng, np.full(3, 0.5, dtype=np.float32))
+    assert rng.calls == segmentation._COLOUR_TRIES
+    np.testing.assert_allclose(colour, 0.5 + 0.001 * segmentation._COLOUR_TRIES, rtol=1e-6)
+    # a NaN background (an empty shape) matches no candidate: the search still stops, after the
+    # bound, and keeps the first candidate
+    rng, reference = np.random.default_rng(0), np.random.default_rng(0)
+    colour = segmentation._shape_colour(rng, np.full(3, np.nan, dtype=np.float32))
+    draws = [reference.uniform(0.0, 1.0, size=3) for _ in range(segmentation._COLOUR_TRIES)]
+    np.testing.assert_array_equal(colour, draws[0].astype(np.float32))
+    assert rng.bit_generator.state == reference.bit_generator.state
+
+
+def test_colour_search_stops_at_the_first_colour_far_enough():
+    rng, reference = np.random.default_rng(1), np.random.default_rng(1)
+    under = np.full(3, 0.5, dtype=np.float32)
+    colour = segmentation._shape_colour(rng, under)
+    for _ in range(segmentation._COLOUR_TRIES):  # the old loop, which stops within a few tries
+        candidate = reference.uniform(0.0, 1.0, size=3).astype(np.float32)
+        if np.abs(candidate - under).sum() > 0.6:
+            break
+    np.testing.assert_array_equal(colour, candidate)
+    assert rng.bit_generator.state == reference.bit_generator.state
+
+
+def test_tiny_shapes_are_refused_and_the_smallest_allowed_is_drawn():
+    with pytest.raises(ValueError, match=r"radius \(0\.01, 0\.01\) gives shapes of radius 0\.16 "
+                                         r"pixels at size 16, too small to draw; the low end must "
+                                         r"be at least 1 pixel, 0\.0625 of size 16"):
+        make_shapes(2, 16, radius=(0.01, 0.01))
+    with pytest.raises(ValueError, match=r"radius .* at least 1 pixel, 0\.02083 of size 48"):
+        make_shapes_data(num_train=2, num_test=2, radius=(0.01, 0.3))
+    images, masks = make_shapes(20, 16, seed=1, radius=(1 / 16, 1 / 16), max_turn=180.0,
+                                max_shapes=4)
+    assert torch.isfinite(images).all()
+    assert all(bool((m > 0).any()) for m in masks)  # every image shows a shape
+
+
+def test_shape_options_are_checked():
+    pair = r"radius must be a pair \(low, high\) of fractions of size, e\.g\. \(0\.15, 0\.3\)"
+    with pytest.raises(TypeError, match=pair + "; got 0.2"):
+        make_shapes_data(radius=0.2)
+    with pytest.raises(ValueError, match=pair + r"; got \(0\.1, 0\.2, 0\.3\)"):
+        make_shapes(2, radius=(0.1, 0.2, 0.3))
+    with pytest.raises(TypeError, match=r"radius\[0\] must be a number, got 'a'"):
+        make_shapes(2, radius=("a", 0.2))
+    with pytest.raises(ValueError, match=r"radius\[1\] must be a finite number, got nan"):
+        make_shapes(2, radius=(0.1, float("nan")))
+    with pytest.raises(ValueError, match=r"radius must be \(low, high\) with 0 < low <= high"):
+        make_shapes(2, radius=(0.3, 0.1))
+    with pytest.raises(TypeError, match="max_turn must be a number, got '30'"):
+        make_shapes_data(max_turn="30")
+    with pytest.raises(TypeError, match="max_turn must be a number, got True"):
+        make_shapes(2, max_turn=True)
+    with pytest.raises(ValueError, match="max_turn must be a finite number, got nan"):
+        make_shapes(2, max_turn=float("nan"))
+    with pytest.raises(ValueError, match="max_turn must be between 0 and 180 degrees, got 200"):
+        make_shapes(2, max_turn=200)
+
+
+def test_too_many_images_are_refused_before_drawing_any():
+    numbers, most = 10**6 * 3 * 48 * 48, MAX_ELEMENTS // (3 * 48 * 48)
+    with pytest.raises(ValueError, match=rf"1000000 images of 3 x 48 x 48 \(num_train 1000000\) "
+                                         rf"would hold {numbers:,} numbers .* Use at most "
+                                         rf"{most:,} images"):
+        make_shapes_data(num_train=10**6)
+    with pytest.raises(ValueError, match=r"\(num_test 10000\) would hold"):
+        make_shapes_data(num_train=10, num_test=10_000)
+    with pytest.raises(ValueError, match=rf"\(num_images 2\) would hold {6 * 10**12:,} numbers"):
+        make_shapes(2, 10**6)
+
+
+# --- metrics and drawing: bad input is refused, or gives the right answer ----------------------
+
+
+def test_huge_num_classes_is_refused_before_counting():
+    truth = torch.tensor([0, 1, 2])
+    message = (r"num_classes must be at most 4,096, got 1,000,000: the confusion matrix holds "
+               rf"num_classes\*\*2 = {10**12:,} counts \({10**12 * 8 / 2**30:.1f} GiB\)")
+    for function in (confusion_matrix, iou_per_class, mean_iou):
+        with pytest.raises(ValueError, match=message):
+            function(truth, truth, 10**6)
+    counts = confusion_matrix(truth, truth, 300)  # a large but sensible number of classes
+    assert counts.shape == (300, 300) and int(counts.sum()) == 3
+
+
+def test_metrics_take_any_integer_dtype_and_refuse_floats():
+    g = torch.Generator().manual_seed(8)
+    truth = torch.randint(0, 4, (2, 6, 6), generator=g)
+    guess = torch.randint(0, 4, (2, 6, 6), generator=g)
+    expected = mean_iou(guess, truth, 4)
+    assert mean_iou(guess.int(), truth.to(torch.uint8), 4) == expected
+    with pytest.raises(TypeError, match=r"prediction must hold integer class indices, got dtype "
+                                        r"torch\.float16; for scores use \.argmax\(dim=1\) first"):
+        mean_iou(guess.half(), truth, 4)
+    with pytest.raises(ValueError, match=r"prediction holds class -1; classes must be 0 to 3 "
+                                         r"\(num_classes=4\)"):
+        mean_iou(guess - 1, truth, 4)
+
+
+def test_colorize_checks_the_mask():
+    mask = torch.tensor([[0, 4], [2, 1]])
+    expected = np.array([[CLASS_COLORS[0], CLASS_COLORS[4]], [CLASS_COLORS[2], CLASS_COLORS[1]]])
+    np.testing.assert_array_equal(colorize(mask.to(torch.int16)), expected)
+    with pytest.raises(ValueError, match=r"mask holds class 7; classes must be 0 to 4"):
+        colorize(torch.tensor([[0, 7]]))
+    with pytest.raises(TypeError, match=r"mask must hold integer class indices, got dtype "
+                                        r"torch\.float16"):
+        colorize(mask.half())
+    with pytest.raises(ValueError, match=r"mask must be \(H, W\), got shape \(1, 2, 2\)"):
+        colorize(mask[None])
+
+
+def test_segmentation_grid_draws_what_torch_would_and_refuses_bad_input(small_data):
+    images, masks = small_data.test_images[:2], small_data.test_masks[:2]
+
+    def drawn(fig) -> np.ndarray:
+        return np.asarray(fig.axes[0].images[0].get_array())
+
+    reference = drawn(segmentation_grid(images, masks))
+    np.testing.assert_array_equal(reference, images[0].permute(1, 2, 0).numpy())
+    # a tensor that requires grad is drawn after detaching; half precision as the same picture
+    grad = images.clone().requires_grad_()
+    np.testing.assert_array_equal(drawn(segmentation_grid(grad, masks)), reference)
+    half = drawn(segmentation_grid(images.half(), masks))
+    np.testing.assert_array_equal(half, images[0].half().float().permute(1, 2, 0).numpy())
+    bad = images.clone()
+    bad[1, 0, 3, 3] = float("nan")
+    with pytest.raises(ValueError, match=r"images\[1\] holds NaN or infinite pixels"):
+        segmentation_grid(bad, masks)
+    with pytest.raises(TypeError, match=r"images must hold floats in \[0, 1\], got dtype "
+                                        r"torch\.uint8"):
+        segmentation_grid((images * 255).to(torch.uint8), masks)
+    with pytest.raises(TypeError, match="images must be a tensor"):
+        segmentation_grid(images.numpy(), masks)
+    with pytest.raises(ValueError, match=r"images must be \(N, 3, H, W\) with N, H and W at least"):
+        segmentation_grid(images[:, :1], masks)
+    with pytest.raises(TypeError, match=r"masks must hold integer class indices, got dtype "
+                                        r"torch\.float32"):
+        segmentation_grid(images, masks.float())
+    with pytest.raises(ValueError, match=r"predictions holds class 9; classes must be 0 to 4"):
+        segmentation_grid(images, masks, torch.full_like(masks, 9))
+    with pytest.raises(ValueError, match=r"masks \(N, H, W\) with the same N, H and W"):
+        segmentation_grid(images, masks[:, :16])
+    with pytest.raises(ValueError, match="segmentation_grid draws at most 32"):
+        segmentation_grid(images[[0] * 33], masks[[0] * 33])
+
+
+# --- losses -----------------------------------------------------------------------------------
+
+
+def test_losses_check_logits_and_target():
+    g = torch.Generator().manual_seed(9)
+    logits = torch.randn(2, 5, 4, 4, generator=g)
+    target = torch.randint(0, 5, (2, 4, 4), generator=g)
+    too_high = target.clone()
+    too_high[1, 2, 3] = 5
+    nan_logits = torch.full_like(logits, float("nan"))
+    for loss in (soft_dice_loss, segmentation_loss):
+        with pytest.raises(ValueError, match=r"target holds class 5; classes must be 0 to 4 "
+                                             r"\(logits have 5 channels, one per class\)"):
+            loss(logits, too_high)
+        with pytest.raises(ValueError, match=r"target holds class -1"):
+            loss(logits, target - 1)
+        with pytest.raises(TypeError, match=r"target must hold integer class indices, got dtype "
+                                            r"torch\.float32"):
+            loss(logits, target.float())
+        with pytest.raises(TypeError, match=r"logits must be a floating-point tensor .*got dtype "
+                                            r"torch\.int64"):
+            loss(logits.long(), target)
+        with pytest.raises(ValueError, match=r"logits must be \(N, C, H, W\) with C >= 1, got "
+                                             r"\(5, 4, 4\)"):
+            loss(logits[0], target)
+        # int32 class indices are class indices: the same loss as int64 (computed by torch)
+        assert loss(logits, target.int()).item() == loss(logits, target).item()
+        # half-precision scores give the loss of those scores, as computed in float32
+        expected = loss(logits.half().float(), target).item()
+        assert loss(logits.half(), target).item() == pytest.approx(expected, abs=2e-3)
+        # NaN scores give a NaN loss, as torch's cross_entropy does (train_segmentation then stops)
+        assert torch.isnan(torch.nn.functional.cross_entropy(nan_logits, target))
+        assert torch.isnan(loss(nan_logits, target))
+    with pytest.raises(ValueError, match="smooth must be at least 0, got -1"):
+        soft_dice_loss(logits, target, smooth=-1.0)
+    with pytest.raises(TypeError, match="dice_weight must be a number, got True"):
+        segmentation_loss(logits, target, dice_weight=True)
+    with pytest.raises(ValueError, match="dice_weight must be a finite number, got nan"):
+        segmentation_loss(logits, target, dice_weight=float("nan"))
+
+
+# --- the FCN builders -------------------------------------------------------------------------
+
+
+def test_fcn_builders_say_what_widths_must_be():
+    with pytest.raises(TypeError, match=r"widths must be a tuple of 4 positive whole numbers "
+                                        r"\(channels at H, H/2, H/4 and H/8\), "
+                                        r"e\.g\. \(16, 24, 48, 96\); got 16"):
+        build_shapes_fcn(widths=16)
+    with pytest.raises(ValueError, match=r"widths\[1\] must be positive, got 0"):
+        ShapesFCN(5, (8, 0, 16, 16))
+    with pytest.raises(ValueError, match=r"widths\[3\] must be positive, got -4"):
+        build_shapes_fcn(widths=(8, 8, 16, -4))
+    with pytest.raises(TypeError, match=r"widths\[0\] must be a whole number, got 8\.0 \(float\)"):
+        build_shapes_fcn(widths=(8.0, 8, 16, 16))
+    with pytest.raises(TypeError, match=r"widths must be a tuple of 4 .*got '8'"):
+        ShapesFCN(5, "8")
+    with pytest.raises(TypeError, match=r"widths must be a tuple of 5 positive whole numbers "
+                                        r"\(channels of the stem and the four blocks\), "
+                                        r"e\.g\. \(32, 64, 128, 256, 512\)"):
+        resnet_like_backbone(64)
+    with pytest.raises(ValueError, match=r"widths must be a tuple of 5 .*got \(8, 8, 16\)"):
+        fcn32s(21, widths=(8, 8, 16))
+    with pytest.raises(ValueError, match=r"widths\[4\] must be positive, got 0"):
+        fcn32s(21, widths=(8, 8, 16, 16, 0))
+    with pytest.raises(ValueError, match="num_classes must be positive, got 0"):
+        fcn_head(512, 0)
+    with pytest.raises(TypeError, match=r"in_channels must be a whole number, got 512\.0"):
+        fcn_head(512.0, 21)
+    with pytest.raises(ValueError, match="num_classes must be positive, got 0"):
+        build_shapes_fcn(0)
+
+
+def test_fcn_builders_refuse_networks_too_big_to_build():
+    with pytest.raises(ValueError, match=r"ShapesFCN for num_classes 5 and widths "
+                                         r"\(16, 24, 48, 100000\) \(its parameters\) would hold "
+                                         r"[\d,]+ numbers .*Use smaller channel counts"):
+        build_shapes_fcn(widths=(16, 24, 48, 100_000))
+    with pytest.raises(ValueError, match=r"ShapesFCN for num_classes 100000 .* would hold"):
+        ShapesFCN(100_000)
+    with pytest.raises(ValueError, match=r"fcn_head for in_channels 512 and num_classes 1000 "
+                                         r"\(its parameters\) would hold [\d,]+ numbers"):
+        fcn_head(512, 1000)
+    with pytest.raises(ValueError, match=r"resnet_like_backbone for widths "
+                                         r"\(32, 64, 128, 256, 100000\)"):
+        resnet_like_backbone((32, 64, 128, 256, 100_000))
+
+
+@pytest.mark.parametrize(("build", "args"), [
+    (ShapesFCN, (5,)), (ShapesFCN, (3, (8, 12, 16, 20))), (resnet_like_backbone, ()),
+    (resnet_like_backbone, ((8, 8, 16, 24, 24),)), (fcn_head, (64, 7)),
+])
+def test_parameter_estimates_match_torch(monkeypatch, build, args):
+    """The size check counts exactly the parameters that torch then allocates."""
+    counted = []
+    monkeypatch.setattr(fcn, "check_elements", lambda what, count, advice: counted.append(count))
+    built = build(*args)
+    modules = built if isinstance(built, tuple) else (built,)
+    assert counted == [sum(p.numel() for m in modules for p in m.parameters())]
+
+
+# --- predict and train_segmentation -----------------------------------------------------------
+
+
+class _Broken(nn.Module):
+    """A model whose forward always fails."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 5, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        raise RuntimeError("broken forward")
+
+
+def test_predict_checks_its_arguments_and_restores_the_mode(small_data):
+    model = build_shapes_fcn(5, seed=1, widths=(8, 8, 16, 16))
+    images = small_data.test_images[:5]
+    with torch.no_grad():
+        expected = model.eval()(images).argmax(dim=1)
+    model.train()
+    assert torch.equal(predict(model, images, batch_size=2), expected)
+    assert model.training  # the mode it had
+    assert torch.equal(predict(model, images.double()), expected)  # run in the model's dtype
+    with pytest.raises(ValueError, match="batch_size must be positive, got 0"):
+        predict(model, images, batch_size=0)
+    with pytest.raises(TypeError, match=r"batch_size must be a whole number, got 2\.5"):
+        predict(model, images, batch_size=2.5)
+    with pytest.raises(ValueError, match=r"images must be \(N, 3, H, W\) with N, H and W at least "
+                                         r"1, got shape \(0, 3, 32, 32\)"):
+        predict(model, images[:0])
+    with pytest.raises(ValueError, match=r"images must be \(N, 3, H, W\).*got shape \(3, 32, 32\)"):
+        predict(model, images[0])
+    with pytest.raises(TypeError, match=r"images must hold floats in \[0, 1\], got dtype "
+                                        r"torch\.int64"):
+        predict(model, small_data.test_masks[:2, None].expand(2, 3, 32, 32))
+    with pytest.raises(TypeError, match=r"model must be a torch nn\.Module with parameters"):
+        predict(nn.ReLU(), images)
+    broken = _Broken().train()
+    with pytest.raises(RuntimeError, match="broken forward"):
+        predict(broken, images)
+    assert broken.training  # restored although forward raised
+    predict(model.eval(), images)
+    assert not model.training
+
+
+def test_training_checks_the_model_against_the_data(small_data):
+    model = build_shapes_fcn(3, seed=0, widths=(8, 8, 16, 16))
+    with pytest.raises(ValueError, match=r"model gives 3 class scores per pixel but data has 5 "
+                                         r"classes \(data\.num_classes\); build the model with "
+                                         r"num_classes=5"):
+        train_segmentation(model, small_data, steps=2, batch_size=2)
+    fresh = build_shapes_fcn(3, seed=0, widths=(8, 8, 16, 16))
+    for a, b in zip(model.state_dict().values(), fresh.state_dict().values(), strict=True):
+        assert torch.equal(a, b)  # neither trained nor its batch-norm statistics changed
+    with pytest.raises(ValueError, match=r"model must map \(N, 3, H, W\) images to \(N, C, H, W\) "
+                                         r"class scores; for one \(1, 3, 32, 32\) image of data it "
+                                         r"gives \(1, 5, 30, 30\)"):
+        train_segmentation(nn.Conv2d(3, 5, 3), small_data, steps=1)
+    bad = ShapesData(small_data.train_images, small_data.train_masks * 2, small_data.test_images,
+                     small_data.test_masks)
+    with pytest.raises(ValueError, match=r"data\.train_masks holds class 8; classes must be 0 to 4 "
+                                         r"\(data\.num_classes=5\)"):
+        train_segmentation(build_shapes_fcn(5, widths=(8, 8, 16, 16)), bad, steps=1)
+
+
+def test_training_checks_numbers_device_and_callback(small_data):
+    model = build_shapes_fcn(5, widths=(8, 8, 16, 16))
+    cases = [
+        (ValueError, "lr must be a finite number, got nan", {"lr": float("nan")}),
+        (TypeError, "lr must be a number, got '0.1'", {"lr": "0.1"}),
+        (TypeError, "lr must be a number, got True", {"lr": True}),
+        (ValueError, "lr must be positive, got -0.1", {"lr": -0.1}),
+        (ValueError, "weight_decay must be a finite number, got nan",
+         {"weight_decay": float("nan")}),
+        (ValueError, "weight_decay must be at least 0, got -1", {"weight_decay": -1.0}),
+        (ValueError, r"device must be 'cpu', 'cuda', 'cuda:0', 'mps' or a torch\.device .*'gpu'",
+         {"device": "gpu"}),
+        (ValueError, r"device must be .*got \[1\]", {"device": [1]}),
+        (TypeError, r"on_step must be a function on_step\(step, loss\) or None, got int",
+         {"on_step": 5}),
+        (ValueError, r"a batch of 10000000 images \(batch_size 10000000\) would hold",
+         {"batch_size": 10**7}),
+    ]
+    if not torch.cuda.is_available():
+        cases.append((ValueError, "device 'cuda' is not available on this machine",
+                      {"device": "cuda"}))
+    for error, message, kwargs in cases:
+        with pytest.raises(error, match=message):
+            train_segmentation(model, small_data, **{"steps": 1, **kwargs})
+    with pytest.raises(TypeError, match="model must be a torch nn.Module with parameters"):
+        train_segmentation("fcn", small_data, steps=1)
+
+
+def test_training_stops_when_the_loss_is_not_a_number(small_data):
+    model = build_shapes_fcn(5, seed=0, widths=(8, 8, 16, 16))
+    seen = []
+
+    def poison(step: int, loss: float) -> None:
+        seen.append(step)
+        if step == 2:  # from now on the scores are NaN
+            with torch.no_grad():
+                model.score8.bias.fill_(float("nan"))
+
+    with pytest.raises(FloatingPointError, match=r"the loss became nan at step 3; try a smaller "
+                                                 r"lr \(0\.01\)"):
+        train_segmentation(model, small_data, steps=6, batch_size=2, on_step=poison)
+    assert seen == [1, 2] and not model.training
+
+
+def test_training_monitor_never_raises_on_odd_losses():
+    nan, inf = float("nan"), float("inf")
+    monitor = TrainingMonitor(3, redraw_every=1)
+    for step in (1, 2, 3):
+        monitor.update(step, nan)
+    assert "loss is not a number" in monitor.status.value
+    assert monitor.image.value[:4] == b"\x89PNG"
+    losses = [2.0, inf, 1.5, nan, 0.0, -1.0, 1.2, torch.tensor(1.1)]
+    monitor = TrainingMonitor(len(losses), redraw_every=2)
+    for step, loss in enumerate(losses, 1):
+        monitor.update(step, loss)
+        if step == 2:
+            assert "loss is not a number (nan or inf in the last 2 steps)" in monitor.status.value
+    assert monitor.status.value.endswith(f"loss {np.mean([1.2, 1.1]):.3f}")
+    line = monitor.fig.axes[0].lines[0]  # only the finite, positive losses are plotted
+    np.testing.assert_array_equal(line.get_xdata(), [1, 3, 7, 8])
+    np.testing.assert_allclose(line.get_ydata(), [2.0, 1.5, 1.2, 1.1])
+    assert monitor.fig.axes[0].get_yscale() == "log"

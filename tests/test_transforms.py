@@ -36,12 +36,43 @@ def test_to_tensor_grey_palette_and_arrays():
         ("picture.png", TypeError, "load_image"),
         (np.zeros((2, 2, 2, 2), dtype=np.uint8), ValueError, "(H, W)"),
         (np.zeros((2, 2), dtype=np.int64), TypeError, "uint8"),
+        (np.zeros((2, 2), dtype=np.int64), TypeError, "array / 255"),
+        (np.zeros((4, 5, 3), dtype=np.uint16), TypeError, "(0..65535) pass array / 65535"),
+        (np.zeros((4, 5), dtype=bool), TypeError, "array.astype(np.float32)"),
+        (np.full((4, 5, 3), np.nan, dtype=np.float32), ValueError, "NaN"),
+        (np.array([[0.5, np.inf]]), ValueError, "infinite"),
+        (np.zeros((3, 64, 80), dtype=np.uint8), ValueError, "array.transpose(1, 2, 0)"),
+        (np.zeros((1, 64, 80), dtype=np.float32), ValueError, "looks channel-first (C, H, W)"),
+        (Image.fromarray(np.full((2, 3), 2.0, dtype=np.float32)), ValueError, "values from 2 to 2"),
     ],
 )
 def test_to_tensor_bad_input(bad, error, words):
     with pytest.raises(error, match="image") as info:
         to_tensor(bad)
     assert words in str(info.value)
+
+
+def test_to_tensor_channel_first_array_once_transposed_matches_the_picture():
+    picture = load_image("shapes")
+    channel_first = np.asarray(picture).transpose(2, 0, 1)  # (3, 256, 256) is ambiguous: square
+    channel_first = channel_first[:, :, :200]  # (3, 256, 200) is not
+    with pytest.raises(ValueError, match="channel-first"):
+        to_tensor(channel_first)
+    torch.testing.assert_close(
+        to_tensor(channel_first.transpose(1, 2, 0)), to_tensor(picture)[:, :, :200], rtol=0, atol=0
+    )
+
+
+def test_to_tensor_keeps_float_values_outside_0_1_like_torchvision():
+    values = np.array([[-0.5, 0.25], [1.0, 2.5]])
+    torch.testing.assert_close(to_tensor(values), torch.from_numpy(values).float()[None])
+
+
+def test_to_tensor_of_a_16_bit_pil_image_is_not_saturated():
+    levels = np.array([[0, 128, 129, 257], [1000, 32896, 65279, 65535]], dtype=np.uint16)
+    t = to_tensor(Image.fromarray(levels))
+    expected = torch.from_numpy(np.rint(levels / 257)).float()[None] / 255
+    torch.testing.assert_close(t, expected, rtol=0, atol=0)
 
 
 @given(
@@ -65,12 +96,44 @@ def test_normalize_then_invert_round_trip(channels, means, stds):
 
 
 def test_normalize_errors_name_the_argument():
+    t = torch.rand(3, 2, 2)
     with pytest.raises(ValueError, match="mean has 2 values but the tensor has 3 channels"):
-        normalize(torch.rand(3, 2, 2), [0.5, 0.5], 0.5)
-    with pytest.raises(ValueError, match="std must not contain 0"):
-        normalize(torch.rand(3, 2, 2), 0.5, [1, 0, 1])
+        normalize(t, [0.5, 0.5], 0.5)
     with pytest.raises(TypeError, match="t must be a torch.Tensor"):
         normalize(np.zeros((3, 2, 2)), 0, 1)
+    with pytest.raises(TypeError, match=r"mean must be a number, got '0.5' \(str\)"):
+        normalize(t, "0.5", 0.2)
+    with pytest.raises(TypeError, match=r"std must be a number, got '0.2' \(str\)"):
+        normalize(t, 0.5, "0.2")
+    with pytest.raises(TypeError, match=r"mean\[1\] must be a number, got None"):
+        normalize(t, [0.5, None, 0.5], 0.2)
+    with pytest.raises(ValueError, match="std must be a finite number, got nan"):
+        normalize(t, 0.5, float("nan"))
+    with pytest.raises(ValueError, match=r"mean\[2\] must be a finite number, got inf"):
+        normalize(t, [0.5, 0.5, float("inf")], 0.2)
+    for std in ([1, 0, 1], -0.5, [0.2, 0.2, -0.2]):
+        with pytest.raises(ValueError, match="std must be positive in every channel"):
+            normalize(t, 0.5, std)
+    with pytest.raises(ValueError, match="std must be positive"):  # 1e-50 is 0 in float32
+        normalize(t, 0.5, 1e-50)
+    assert torch.equal(t, t.clone())
+
+
+@pytest.mark.parametrize("dtype", [torch.uint8, torch.int64, torch.bool])
+def test_normalize_refuses_integer_tensors(dtype):
+    words = r"t must be a float tensor.*to_tensor\(image\).*t\.float\(\) / 255"
+    with pytest.raises(TypeError, match=words):
+        normalize(torch.zeros(3, 2, 2, dtype=dtype), 0.5, 0.25)
+
+
+def test_normalize_keeps_float_dtype_and_takes_tensor_or_array_statistics():
+    t = torch.rand(3, 4, 5, dtype=torch.float64)
+    mean, std = torch.tensor([0.4, 0.5, 0.6]), np.array([0.2, 0.3, 0.4])
+    out = normalize(t, mean, std)
+    assert out.dtype == torch.float64  # as torchvision.transforms.functional.normalize
+    expected = (t - mean.double().view(3, 1, 1)) / torch.from_numpy(std).view(3, 1, 1)
+    torch.testing.assert_close(out, expected)
+    assert normalize(t.half(), 0.5, 0.5).dtype == torch.float16
 
 
 def test_transform_invert_never_in_place_and_clips():
@@ -92,6 +155,34 @@ def test_transform_invert_channel_counts_and_batches():
         transform_invert(torch.rand(21, 4, 4))
     with pytest.raises(ValueError, match="batch of 2 images"):
         transform_invert(torch.rand(2, 3, 4, 4))
+
+
+def test_transform_invert_reads_uint8_as_0_to_255_and_round_trips_exactly():
+    for name in ("shapes", "checkerboard"):
+        picture = load_image(name)
+        pixels = np.asarray(picture)
+        as_uint8 = torch.from_numpy(pixels.copy())
+        as_uint8 = as_uint8.permute(2, 0, 1) if as_uint8.dim() == 3 else as_uint8
+        before = as_uint8.clone()
+        assert np.array_equal(np.asarray(transform_invert(as_uint8)), pixels)
+        assert np.array_equal(np.asarray(transform_invert(to_tensor(picture))), pixels)
+        assert torch.equal(as_uint8, before)
+    every_level = torch.arange(256, dtype=torch.uint8).reshape(1, 16, 16)
+    assert np.array_equal(np.asarray(transform_invert(every_level)), every_level[0].numpy())
+    rgba = torch.randint(0, 256, (4, 3, 5), dtype=torch.uint8)
+    assert np.array_equal(np.asarray(transform_invert(rgba)), rgba.permute(1, 2, 0).numpy())
+
+
+def test_transform_invert_bool_and_other_dtypes():
+    mask = torch.tensor([[True, False], [False, True]])
+    assert np.asarray(transform_invert(mask)).tolist() == (mask.int() * 255).tolist()
+    for dtype in (torch.int8, torch.int16, torch.int32, torch.int64, torch.complex64):
+        with pytest.raises(TypeError, match=rf"t has dtype {dtype}.*t.float\(\) / 255"):
+            transform_invert(torch.zeros(3, 2, 2, dtype=dtype))
+    with pytest.raises(TypeError, match="mean must be a number, got '0.5'"):
+        transform_invert(torch.rand(3, 2, 2), mean="0.5", std=0.25)
+    with pytest.raises(ValueError, match="std must be positive"):
+        transform_invert(torch.rand(3, 2, 2), mean=0.5, std=-0.25)
 
 
 def test_transform_invert_undoes_normalize_like_torchvision_would():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+import time
 
 import pytest
 import torch
@@ -135,3 +136,76 @@ def test_play_panel_is_fast():
     for step in range(17):
         explorer.set(step=step)
     assert statistics.median(explorer.render_ms) < 300
+
+
+def test_example_kernel_is_one_point_one_times_one_two_three():
+    for size in range(1, 30):
+        expected = torch.tensor([round(1.1 * (i + 1), 1) for i in range(size * size)]).reshape(size, size)
+        assert torch.equal(example_kernel(size), expected)
+        assert torch.equal(example_input(size), torch.arange(size * size).reshape(size, size).float())
+
+
+X_WORKED, W_WORKED = torch.tensor([[0.0, 1], [2, 3]]), torch.tensor([[1.0, 2], [3, 4]])
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda t: t.long(), lambda t: t.half(), lambda t: t.double(), lambda t: t.clone().requires_grad_()],
+    ids=["int64", "half", "float64", "requires_grad"],
+)
+def test_figures_draw_every_dtype_like_float32(make):
+    """Integer, half, float64 and requires_grad tensors of whole numbers: the same picture as float32."""
+    for draw, kwargs in ((scatter_figure, {"step": 3, "stride": 2}), (scatter_sum_figure, {"padding": 1}),
+                         (zero_insertion_figure, {"stride": 2, "padding": 1, "output_padding": 1})):
+        assert figure_to_png(draw(make(X_WORKED), make(W_WORKED), **kwargs)) == \
+            figure_to_png(draw(X_WORKED, W_WORKED, **kwargs)), draw.__name__
+    assert figure_to_png(conv_matrix_figure(make(W_WORKED), 3)) == figure_to_png(conv_matrix_figure(W_WORKED, 3))
+
+
+NAN = float("nan")
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: example_input(10**9), ValueError, r"^example_input\(size=1,000,000,000\) would hold 1,000,000,000,000,000,000"),
+        (lambda: example_kernel(10**9), ValueError, r"^example_kernel\(size=1,000,000,000\) would hold"),
+        (lambda: example_kernel(0), ValueError, r"^size must be positive, got 0"),
+        (lambda: example_input("2"), TypeError, r"^size must be a whole number, got '2'"),
+        (lambda: conv_matrix_figure(input_size=10**9), ValueError,
+         r"^C would be 999,999,996,000,000,004 x 1,000,000,000,000,000,000 cells; this figure draws at most 4,096"),
+        (lambda: conv_matrix_figure(padding=10**9), ValueError, r"^C would be .* use a smaller input_size or padding"),
+        (lambda: conv_matrix_figure(dilation=10**9), ValueError,
+         r"^kernel_size \(3 with dilation 1000000000 spans 2000000001\) is larger than the padded input"),
+        (lambda: conv_matrix_figure(torch.tensor([[1.0, NAN], [0, 1]])), ValueError, r"^weight contains 1 NaN or inf"),
+        (lambda: conv_matrix_figure(torch.ones(9, 9), input_size=9), ValueError, r"k at most 8, got \(9, 9\)"),
+        (lambda: conv_matrix_figure(torch.ones(0, 0)), ValueError, r"^weight must not be empty"),
+        (lambda: conv_matrix_figure(torch.ones(3, 3), input_size=2.0), TypeError, r"^input_size must be a whole number"),
+        (lambda: conv_matrix_figure([[1, 2], [3, 4]]), TypeError, r"^weight must be a square \(k, k\) tensor, got list"),
+        (lambda: scatter_figure(stride=10**9), ValueError,
+         r"^x \(2, 2\) and weight \(2, 2\) with stride 1000000000, dilation 1 and output_padding 0 make a "
+         r"1000000002 x 1000000002 canvas; this figure draws at most 32 x 32"),
+        (lambda: scatter_figure(dilation=(1, 10**9)), ValueError, r"make a 3 x 1000000002 canvas"),
+        (lambda: scatter_figure(torch.ones(100, 100)), ValueError, r"^x \(100, 100\) and weight"),
+        (lambda: scatter_figure(torch.tensor([[0.0, NAN]])), ValueError, r"^x contains 1 NaN or inf"),
+        (lambda: scatter_figure(weight=torch.tensor([[float("inf")]])), ValueError, r"^weight contains 1 NaN"),
+        (lambda: scatter_figure(torch.ones(1, 1, 2, 2)), ValueError, r"^x must be a \(H, W\) tensor, got shape \(1, 1, 2, 2\)"),
+        (lambda: scatter_figure(torch.ones(2, 0)), ValueError, r"^x must not be empty"),
+        (lambda: scatter_figure(stride="2"), TypeError, r"^stride must be a whole number, got '2'"),
+        (lambda: scatter_figure(padding=-1), ValueError, r"^padding must be 0 or more, got -1"),
+        (lambda: scatter_figure(stride=True), TypeError, r"^stride must be a whole number, got True"),
+        (lambda: scatter_figure(step=True), ValueError, r"^step must be a whole number from 0 to 4"),
+        (lambda: scatter_figure(padding=3), ValueError, r"^padding \(3\) crops 6 from a full output of 3"),
+        (lambda: scatter_sum_figure(torch.ones(5, 5)), ValueError, r"^x is \(5, 5\): this figure draws one kernel copy"),
+        (lambda: scatter_sum_figure(weight=torch.ones(2, 2, dtype=torch.complex64)), TypeError,
+         r"^weight must hold real numbers"),
+        (lambda: zero_insertion_figure(stride=(1, 2)), TypeError, r"^stride must be a whole number, got \(1, 2\)"),
+        (lambda: zero_insertion_figure(stride=10**9), ValueError, r"make a 1000000002 x 1000000002 canvas"),
+        (lambda: zero_insertion_figure(torch.tensor([[NAN]])), ValueError, r"^x contains 1 NaN"),
+    ],
+)
+def test_figures_refuse_bad_input_quickly(call, error, match):
+    start = time.perf_counter()
+    with pytest.raises(error, match=match):
+        call()
+    assert time.perf_counter() - start < 0.5

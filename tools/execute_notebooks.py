@@ -4,6 +4,11 @@ Usage: ``python tools/execute_notebooks.py [notebooks/03_*.ipynb ...]`` (all whe
 none is given). Each notebook runs in a fresh kernel from the ``notebooks/``
 folder, so execution counts are 1..n. Widget state and timing metadata are not
 stored: they would bloat the files and change on every run.
+
+A widget's stored view would show "Error displaying widget: model not found" in
+JupyterLab before the cell is run (and a raw ``VBox(children=...`` repr elsewhere),
+so each one is replaced by a one-line note saying what running the cell shows
+(:func:`placeholder`); the static copy before a panel carries its picture.
 """
 
 from __future__ import annotations
@@ -23,6 +28,27 @@ NOTEBOOKS = ROOT / "notebooks"
 NUMERIC_ENV = {"ATEN_CPU_CAPABILITY": "avx2", "OMP_NUM_THREADS": "2", "MKL_NUM_THREADS": "2"}
 for name, value in NUMERIC_ENV.items():
     os.environ.setdefault(name, value)
+
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+#: The note stored in place of a live view, by what the widget is (its repr's first word).
+PLACEHOLDERS = {
+    "Explorer": "Run this cell for the live panel (the figure above is its static copy).",
+    "TrainingMonitor": "Run this cell to train, with a live progress bar and loss curve.",
+}
+DEFAULT_PLACEHOLDER = "Run this cell for the live widget."
+
+
+def placeholder(output: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The stored stand-in for a widget view: the same note as plain text and as grey italics."""
+    kind = output["data"].get("text/plain", "").split("(", 1)[0]
+    note = PLACEHOLDERS.get(kind, DEFAULT_PLACEHOLDER)
+    return nbformat.v4.new_output(
+        "display_data",
+        data={"text/plain": f"[{note}]", "text/html": f"<p style='color:#777'><i>&#9654; {note}</i></p>"},
+        metadata={"course_placeholder": kind or "widget"},
+    )
 
 
 def execute(path: Path) -> float:
@@ -45,6 +71,9 @@ def execute(path: Path) -> float:
     client.execute()
     seconds = time.perf_counter() - start
     nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [placeholder(o) if WIDGET_VIEW in o.get("data", {}) else o for o in cell.outputs]
     nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
     nbformat.write(nb, path)
     return seconds

@@ -5,32 +5,62 @@ being the notebook number) and are registered with :func:`exercise`. ``check``
 loads that module on first use, compares the answer and says right or wrong,
 with a hint when it is wrong. The expected answers are computed (often with
 PyTorch), never typed in by hand.
+
+How answers are compared (:func:`answers_match`):
+
+- An integer answer (a count, a size, a padding) is right only when exact:
+  ``1806358`` is not ``1806357``. A float that is exactly integral (``112.0``)
+  counts as that integer; ``112.5`` does not.
+- A decimal answer is right when it agrees with the expected value to
+  ``digits`` significant digits (4 unless the exercise says otherwise): it may
+  differ by at most half a unit of its last digit, so ``0.3333`` is right for
+  1/3 and ``0.3335`` is not. A float is read as the decimal it prints as
+  (``0.01562`` is exactly 1562 / 100000). An expected ``0`` has no significant
+  digits; there the answer may be off by half a unit of the ``digits``-th
+  decimal place (5e-5 for 4 digits), as for an answer of order 1.
+- Python ints and floats, ``fractions.Fraction``, ``decimal.Decimal`` (exact
+  values, so ``Fraction(1, 3)`` is right for 1/3), NumPy integers and floats
+  and 0-d tensors are numbers; ``True``/``False``, NaN, infinities and text are not.
+- Tuples, lists, ``torch.Size``, NumPy arrays and tensors are compared element
+  by element with the same rules and must have the same length.
+- Text answers are compared ignoring case and surrounding spaces.
+
+An answer of a kind that cannot match (text where a number is expected, a dict,
+a tensor on the ``meta`` device) is simply wrong: ``check`` says "not yet" with
+the hint, never raises.
 """
 
 from __future__ import annotations
 
 import importlib
 import math
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import torch
+
+from .._checks import check_int
 
 __all__ = ["check", "exercise", "Exercise", "Verdict", "EXERCISES", "answers_match"]
 
 
 @dataclass(frozen=True)
 class Exercise:
-    """One checkable question: ``solution()`` computes the expected answer."""
+    """One checkable question: ``solution()`` computes the expected answer.
+
+    ``digits`` is how many significant digits a decimal answer must get right.
+    """
 
     key: str
     question: str
     solution: Callable[[], Any]
     hint: str
     explanation: str = ""
-    rel_tol: float = 1e-6
-    abs_tol: float = 1e-9
+    digits: int = 4
 
 
 @dataclass(frozen=True)
@@ -53,48 +83,89 @@ EXERCISES: dict[str, Exercise] = {}
 
 
 def exercise(
-    key: str, question: str, hint: str, explanation: str = "", *, rel_tol: float = 1e-6,
-    abs_tol: float = 1e-9,
+    key: str, question: str, hint: str, explanation: str = "", *, digits: int = 4
 ) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
-    """Decorator registering ``solution`` (a function computing the answer) under ``key``."""
+    """Decorator registering ``solution`` (a function computing the answer) under ``key``.
+
+    ``digits``: significant digits a decimal answer must agree to (integers must be exact).
+    """
+    digits = check_int("digits", digits, minimum=1)
 
     def register(solution: Callable[[], Any]) -> Callable[[], Any]:
-        EXERCISES[key] = Exercise(key, question, solution, hint, explanation, rel_tol, abs_tol)
+        EXERCISES[key] = Exercise(key, question, solution, hint, explanation, digits)
         return solution
 
     return register
 
 
 def _normalise(value: Any) -> Any:
-    if isinstance(value, torch.Size):
-        return tuple(value)
+    """Tensors, arrays, NumPy scalars and torch.Size as plain Python numbers and tuples."""
     if isinstance(value, torch.Tensor):
-        return value.detach().cpu().tolist() if value.dim() else value.item()
-    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
-        return value.tolist()
-    if isinstance(value, list):
-        return tuple(_normalise(v) for v in value)
-    if isinstance(value, tuple):
+        value = value.detach().cpu().tolist()
+    elif hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
+        value = value.tolist()  # NumPy arrays and scalars
+    if isinstance(value, (list, tuple)):  # torch.Size is a tuple
         return tuple(_normalise(v) for v in value)
     return value
 
 
-def answers_match(given: Any, expected: Any, rel_tol: float = 1e-6, abs_tol: float = 1e-9) -> bool:
-    """Compare an answer with the expected one: numbers within a tolerance, strings
-    ignoring case and surrounding spaces, sequences (lists, tuples, tensors, torch.Size)
-    element by element."""
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (numbers.Real, Decimal)) and not isinstance(value, bool)
+
+
+def _exact(value: Any) -> Fraction | None:
+    """A number as an exact fraction (a float as the decimal it prints as); None for NaN/inf."""
+    if isinstance(value, Decimal):
+        return Fraction(value) if value.is_finite() else None
+    if isinstance(value, numbers.Rational):
+        return Fraction(value.numerator, value.denominator)
+    value = float(value)
+    return Fraction(repr(value)) if math.isfinite(value) else None
+
+
+def _tolerance(expected: Fraction, digits: int) -> Fraction:
+    """Half a unit of the ``digits``-th significant digit of ``expected``."""
+    if expected == 0:
+        return Fraction(1, 2 * 10**digits)
+    size = abs(expected)
+    power = len(str(size.numerator)) - len(str(size.denominator))  # 10**power <= size, +-1
+    while Fraction(10) ** power > size:
+        power -= 1
+    while Fraction(10) ** (power + 1) <= size:
+        power += 1
+    return Fraction(10) ** (power - digits + 1) / 2
+
+
+def _numbers_match(given: Any, expected: Any, digits: int) -> bool:
+    given_exact, expected_exact = _exact(given), _exact(expected)
+    if given_exact is None or expected_exact is None:
+        return False
+    if isinstance(expected, numbers.Integral):
+        return given_exact == expected_exact
+    return abs(given_exact - expected_exact) <= _tolerance(expected_exact, digits)
+
+
+def answers_match(given: Any, expected: Any, digits: int = 4) -> bool:
+    """Compare an answer with the expected one by the rules of this module's docstring.
+
+    Integers exactly, decimals to ``digits`` significant digits, text ignoring case and
+    surrounding spaces, sequences (lists, tuples, arrays, tensors, torch.Size) element by
+    element. Used by :func:`check` (introduced in 01_rand_vs_randn).
+    """
     given, expected = _normalise(given), _normalise(expected)
     if isinstance(expected, bool) or isinstance(given, bool):
         return isinstance(given, bool) and isinstance(expected, bool) and given == expected
-    if isinstance(expected, (int, float)) and isinstance(given, (int, float)):
-        return math.isclose(given, expected, rel_tol=rel_tol, abs_tol=abs_tol)
-    if isinstance(expected, str) and isinstance(given, str):
-        return given.strip().lower() == expected.strip().lower()
-    if isinstance(expected, (tuple, list)) and isinstance(given, (tuple, list)):
-        return len(given) == len(expected) and all(
-            answers_match(g, e, rel_tol, abs_tol) for g, e in zip(given, expected, strict=True)
+    if _is_number(expected):
+        return _is_number(given) and _numbers_match(given, expected, digits)
+    if isinstance(expected, str):
+        return isinstance(given, str) and given.strip().lower() == expected.strip().lower()
+    if isinstance(expected, tuple):
+        return (
+            isinstance(given, tuple)
+            and len(given) == len(expected)
+            and all(answers_match(g, e, digits) for g, e in zip(given, expected, strict=True))
         )
-    return given == expected
+    return type(given) is type(expected) and bool(given == expected)
 
 
 def _load(key: str) -> Exercise:
@@ -105,7 +176,8 @@ def _load(key: str) -> Exercise:
         try:
             importlib.import_module(module)
         except ModuleNotFoundError:
-            raise ValueError(f"key {key!r}: notebook {key.split('.')[0]} has no exercises") from None
+            notebook = key.split(".")[0]
+            raise ValueError(f"key {key!r}: notebook {notebook} has no exercises") from None
     if key not in EXERCISES:
         known = sorted(k for k in EXERCISES if k.split(".")[0] == key.split(".")[0])
         raise ValueError(f"key {key!r} is not an exercise; this notebook has {known}")
@@ -113,13 +185,24 @@ def _load(key: str) -> Exercise:
 
 
 def check(key: str, answer: Any) -> Verdict:
-    """Say whether ``answer`` is right for exercise ``key``, with a hint when it is not."""
+    """Say whether ``answer`` is right for exercise ``key``, with a hint when it is not.
+
+    Introduced in 01_rand_vs_randn. Integers must be exact, decimals right to 4
+    significant digits (see this module's docstring for the full rules).
+    """
     item = _load(key)
     if answer is None or answer is Ellipsis:
-        return Verdict(key, False, f"Exercise {key}: no answer yet. Replace ... with yours.\nHint: {item.hint}")
-    if answers_match(answer, item.solution(), item.rel_tol, item.abs_tol):
+        text = f"Exercise {key}: no answer yet. Replace ... with yours.\nHint: {item.hint}"
+        return Verdict(key, False, text)
+    expected = item.solution()
+    try:
+        correct = answers_match(answer, expected, item.digits)
+    except (TypeError, ValueError, RuntimeError):  # an answer that cannot be read: a meta tensor
+        correct = False
+    if correct:
         text = f"Exercise {key}: right!"
         if item.explanation:
             text += f" {item.explanation}"
         return Verdict(key, True, text)
-    return Verdict(key, False, f"Exercise {key}: not yet ({answer!r} is not it).\nHint: {item.hint}")
+    text = f"Exercise {key}: not yet ({answer!r} is not it).\nHint: {item.hint}"
+    return Verdict(key, False, text)
