@@ -24,8 +24,12 @@ IntOrTuple = int | Sequence[int]
 def _broadcast(**args: object) -> tuple[int | None, dict[str, object]]:
     """Find the number of axes (None when every argument is a plain int)."""
     ndim = None
-    for _name, value in args.items():
+    for name, value in args.items():
         if isinstance(value, Sequence) and not isinstance(value, str):
+            if len(value) == 0:
+                raise ValueError(
+                    f"{name} must be one int or a tuple of ints (one per axis), got {value!r}"
+                )
             if ndim is None:
                 ndim = len(value)
             elif len(value) != ndim:
@@ -33,8 +37,6 @@ def _broadcast(**args: object) -> tuple[int | None, dict[str, object]]:
                     k: len(v) for k, v in args.items() if isinstance(v, Sequence) and not isinstance(v, str)
                 }
                 raise ValueError(f"tuple arguments must have the same length (one per axis), got {lengths}")
-    if ndim == 0:
-        raise ValueError("tuple arguments must have at least one entry")
     return ndim, args
 
 

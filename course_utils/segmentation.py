@@ -47,8 +47,10 @@ CLASS_COLORS: tuple[tuple[int, int, int], ...] = (
 class ShapesData:
     """Training and held-out images with their masks (all tensors on the CPU).
 
-    ``train_images``/``test_images`` are ``(N, 3, H, W)`` floats in [0, 1];
-    ``train_masks``/``test_masks`` are ``(N, H, W)`` class indices (int64).
+    ``train_images``/``test_images`` are ``(N, 3, H, W)`` float32 tensors in [0, 1];
+    ``train_masks``/``test_masks`` are ``(N, H, W)`` int64 class indices, 0 to
+    ``len(classes) - 1``; ``classes`` names each class, the background first. The
+    constructor checks all of this (a few milliseconds for thousands of images).
     """
 
     train_images: torch.Tensor
@@ -56,6 +58,36 @@ class ShapesData:
     test_images: torch.Tensor
     test_masks: torch.Tensor
     classes: tuple[str, ...] = SHAPE_CLASSES
+
+    def __post_init__(self) -> None:
+        self._check()
+
+    def _check(self, prefix: str = "") -> None:
+        """Raise unless the fields are as documented; messages name each field ``prefix + name``.
+
+        :func:`train_segmentation` checks its ``data`` again with ``prefix="data."``: the
+        tensors' numbers can be changed in place after the data set is built.
+        """
+        classes = _check_classes(f"{prefix}classes", self.classes)
+        why = f"{prefix}classes has {len(classes)} names"
+        for split in ("train", "test"):
+            name, mask_name = f"{prefix}{split}_images", f"{prefix}{split}_masks"
+            images = _check_images(name, getattr(self, f"{split}_images"))
+            if images.dtype != torch.float32:
+                raise TypeError(f"{name} must hold float32 numbers, got dtype {images.dtype}; "
+                                f"convert with {name}.float()")
+            if images.requires_grad:
+                raise ValueError(f"{name} requires grad; a data set holds plain numbers: pass "
+                                 f"{name}.detach()")
+            masks = getattr(self, f"{split}_masks")
+            if isinstance(masks, torch.Tensor) and masks.dtype != torch.int64 and not (
+                    masks.is_floating_point() or masks.is_complex()):
+                raise TypeError(f"{mask_name} must hold int64 class indices, got dtype "
+                                f"{masks.dtype}; convert with {mask_name}.long()")
+            masks = _check_labels(mask_name, masks, len(classes), why)
+            if masks.shape != (len(images), *images.shape[2:]):
+                raise ValueError(f"{mask_name} {tuple(masks.shape)} must be (N, H, W) for "
+                                 f"{name} {tuple(images.shape)}")
 
     @property
     def num_classes(self) -> int:
@@ -241,10 +273,27 @@ def make_shapes_data(num_train: int = 4000, num_test: int = 200, size: int = 48,
     return ShapesData(*train, *test)
 
 
+def _convert_hint(name: str, value: object) -> str:
+    """How to make a tensor of ``value`` when it is an array or a list, else nothing."""
+    return f"; convert with torch.as_tensor({name})" if isinstance(value, np.ndarray | list) else ""
+
+
+def _check_classes(name: str, classes: object) -> tuple[str, ...]:
+    """``classes`` as a tuple of two or more class names, the background first."""
+    wanted = (f"{name} must be a tuple of at least 2 class names (str), the background first, "
+              f"e.g. SHAPE_CLASSES; got {classes!r}")
+    if not isinstance(classes, tuple) or not all(isinstance(c, str) for c in classes):
+        raise TypeError(wanted)
+    if len(classes) < 2:
+        raise ValueError(wanted)
+    return classes
+
+
 def _check_labels(name: str, value: object, num_classes: int, why: str) -> torch.Tensor:
     """``value`` as a tensor of integer class indices 0 to ``num_classes - 1`` (``why``: whence)."""
     if not isinstance(value, torch.Tensor):
-        raise TypeError(f"{name} must be a tensor of class indices, got {type(value).__name__}")
+        raise TypeError(f"{name} must be a tensor of class indices, got {type(value).__name__}"
+                        + _convert_hint(name, value))
     if value.dtype.is_floating_point or value.dtype == torch.bool or value.dtype.is_complex:
         raise TypeError(
             f"{name} must hold integer class indices, got dtype {value.dtype}; "
@@ -263,7 +312,7 @@ def _check_images(name: str, images: object) -> torch.Tensor:
     """``images`` as a ``(N, 3, H, W)`` floating-point tensor, N, H, W >= 1, with finite pixels."""
     if not isinstance(images, torch.Tensor):
         raise TypeError(f"{name} must be a tensor (N, 3, H, W) of floats in [0, 1], "
-                        f"got {type(images).__name__}")
+                        f"got {type(images).__name__}" + _convert_hint(name, images))
     if not images.dtype.is_floating_point:
         raise TypeError(f"{name} must hold floats in [0, 1], got dtype {images.dtype}; "
                         "for 0-255 values use .float() / 255 first")
@@ -350,23 +399,28 @@ def segmentation_grid(images: torch.Tensor, masks: torch.Tensor, predictions: to
     """Rows of image / truth (/ prediction) for each image, with a colour key of the classes.
 
     ``images`` ``(N, 3, H, W)`` floats in [0, 1] (values outside are clipped for drawing), ``masks``
-    and ``predictions`` ``(N, H, W)`` class indices; N at most 32. Introduced in
-    08_fcn_segmentation.
+    and ``predictions`` ``(N, H, W)`` class indices 0 to ``len(classes) - 1``; N at most 32.
+    ``classes`` names the classes in the colour key (at most one per colour of ``CLASS_COLORS``).
+    Introduced in 08_fcn_segmentation.
     """
+    classes = _check_classes("classes", classes)
+    if len(classes) > len(CLASS_COLORS):
+        raise ValueError(f"classes has {len(classes)} names but segmentation_grid has colours for "
+                         f"{len(CLASS_COLORS)} classes (CLASS_COLORS); got {classes!r}")
     images = _check_images("images", images).detach()
     n, _, h, w = images.shape
     if n > _MAX_GRID_IMAGES:
         raise ValueError(f"images holds {n} images; segmentation_grid draws at most "
                          f"{_MAX_GRID_IMAGES} (pass a slice such as images[:6])")
-    why = "one colour per class in CLASS_COLORS"
-    masks = _check_labels("masks", masks, len(CLASS_COLORS), why)
+    why = f"one per name in classes, which has {len(classes)}"
+    masks = _check_labels("masks", masks, len(classes), why)
     if masks.shape != (n, h, w):
         raise ValueError(
             f"images must be (N, 3, H, W) and masks (N, H, W) with the same N, H and W, "
             f"got {tuple(images.shape)} and {tuple(masks.shape)}"
         )
     if predictions is not None:
-        predictions = _check_labels("predictions", predictions, len(CLASS_COLORS), why)
+        predictions = _check_labels("predictions", predictions, len(classes), why)
         if predictions.shape != masks.shape:
             raise ValueError(
                 f"predictions {tuple(predictions.shape)} must match masks {tuple(masks.shape)}"
@@ -386,6 +440,7 @@ def segmentation_grid(images: torch.Tensor, masks: torch.Tensor, predictions: to
             ax.set_yticks([])
             if i == 0:
                 ax.set_ylabel(rows[r], fontsize=9)
-    handles = [Patch(facecolor=np.array(c) / 255, label=name) for c, name in zip(CLASS_COLORS, classes, strict=False)]
+    handles = [Patch(facecolor=np.array(c) / 255, label=name)
+               for c, name in zip(CLASS_COLORS[:len(classes)], classes, strict=True)]
     fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=8, frameon=False)
     return fig

@@ -39,7 +39,7 @@ __all__ = [
 
 @dataclass
 class TrainResult:
-    """What :func:`train_segmentation` returns.
+    """What :func:`train_segmentation` returns, filling it step by step (a record to read).
 
     ``losses``: the training loss of every step; ``eval_steps``/``eval_miou``: the
     held-out mean IoU measured every ``eval_every`` steps (and after the last);
@@ -170,18 +170,6 @@ def segmentation_loss(logits: torch.Tensor, target: torch.Tensor, *, dice_weight
     return _cross_entropy_and_dice(logits, target, dice_weight)
 
 
-def _check_data(data: ShapesData) -> None:
-    """Check ``data``'s images (finite floats) and masks (classes 0 to data.num_classes - 1)."""
-    for name in ("train", "test"):
-        images, masks = getattr(data, f"{name}_images"), getattr(data, f"{name}_masks")
-        _check_images(f"data.{name}_images", images)
-        _check_labels(f"data.{name}_masks", masks, data.num_classes,
-                      f"data.num_classes={data.num_classes}")
-        if masks.shape != (len(images), *images.shape[2:]):
-            raise ValueError(f"data.{name}_masks {tuple(masks.shape)} must be (N, H, W) for "
-                             f"data.{name}_images {tuple(images.shape)}")
-
-
 def _check_model_output(model: nn.Module, data: ShapesData, device: torch.device) -> None:
     """Check that ``model`` gives a score per class of ``data`` for each pixel of an image.
 
@@ -247,7 +235,7 @@ def train_segmentation(
                         f"got {type(on_step).__name__}")
     model_device = _first_parameter(model).device
     device = _check_device(device) if device is not None else model_device
-    _check_data(data)
+    data._check("data.")  # again: its tensors may have been changed in place
     check_elements(f"a batch of {batch_size} images (batch_size {batch_size})",
                    batch_size * data.train_images[0].numel(), "Use a batch_size such as 32.")
     model.to(device=device, memory_format=torch.channels_last)
@@ -290,8 +278,20 @@ def train_segmentation(
 def steps_to_reach(result: TrainResult, target: float) -> int | None:
     """The first evaluated step at which the held-out mean IoU reached ``target`` (None if never).
 
-    Introduced in 08_fcn_segmentation.
+    ``result``: what :func:`train_segmentation` returned, trained with ``eval_every > 0``;
+    ``target``: a mean IoU between 0 and 1. Introduced in 08_fcn_segmentation.
     """
+    if not isinstance(result, TrainResult):
+        raise TypeError("result must be the TrainResult that train_segmentation returns, "
+                        f"got {result!r} ({type(result).__name__})")
+    target = check_number("target", target, minimum=0.0, maximum=1.0)
+    steps, mious = len(result.eval_steps), len(result.eval_miou)
+    if steps != mious:
+        raise ValueError(f"result has {steps} eval_steps but {mious} eval_miou values; they "
+                         "must pair up, as in the TrainResult that train_segmentation returns")
+    if not steps:
+        raise ValueError("result holds no held-out mean IoU: train with eval_every > 0 "
+                         "(e.g. eval_every=50) to measure it")
     for step, value in zip(result.eval_steps, result.eval_miou, strict=True):
         if value >= target:
             return step
@@ -309,6 +309,9 @@ class TrainingMonitor(widgets.VBox):
     """
 
     def __init__(self, steps: int, *, label: str = "training", redraw_every: int = 25) -> None:
+        if not isinstance(label, str):
+            raise TypeError(f"label must be a str (the text before the progress bar), "
+                            f"got {label!r} ({type(label).__name__})")
         self.total = check_int("steps", steps, minimum=1)
         self.redraw_every = check_int("redraw_every", redraw_every, minimum=1)
         self.progress = widgets.IntProgress(value=0, min=0, max=self.total, description=label,

@@ -172,9 +172,18 @@ def transform_invert(
     map has values outside it), and scales to 0-255. One channel gives a
     greyscale image, three an RGB image, four RGBA. The input tensor is never
     modified. Any other channel count is refused with a message that says how
-    to pick or average channels.
+    to pick or average channels; so are an empty tensor and NaN or infinite
+    values (no pixel value shows them: clean them with ``torch.nan_to_num`` first).
     """
     image = _check_image_tensor("t", t).detach().cpu()
+    if image.numel() == 0:
+        raise ValueError(f"t is empty (shape {tuple(t.shape)}): an image needs at least one "
+                         "row, one column and one channel")
+    if image.is_floating_point() and not bool(torch.isfinite(image).all()):
+        raise ValueError(
+            f"t holds nan/inf values ({int((~torch.isfinite(image)).sum())} of {image.numel()}): "
+            "nothing to show; clean them with torch.nan_to_num(t) if you mean it"
+        )
     if image.dtype == torch.uint8:
         image = image.float() / 255.0
     elif image.dtype == torch.bool or image.is_floating_point():
@@ -195,6 +204,6 @@ def transform_invert(
             0.0 if mean is None else mean, 1.0 if std is None else std, channels, torch.float32
         )
         image = image * std_t + mean_t
-    image = torch.nan_to_num(image, nan=0.0).clamp(0.0, 1.0)
+    image = image.clamp(0.0, 1.0)
     array = (image * 255.0).round().to(torch.uint8).permute(1, 2, 0).numpy()
     return Image.fromarray(array[:, :, 0] if channels == 1 else array)  # L, RGB or RGBA

@@ -121,6 +121,12 @@ def _setup(
                   out, full)  # type: ignore[arg-type]
 
 
+def _settings(setup: _Setup) -> str:
+    """The sizes that make the engines' tensors large, for a size error: what to make smaller."""
+    (h, w), (kh, kw) = setup.x.shape[2:], setup.weight.shape[2:]
+    return f"a {h} x {w} input, a {kh} x {kw} kernel, stride {setup.stride} and dilation {setup.dilation}"
+
+
 def _finish(setup: _Setup, canvas: torch.Tensor) -> torch.Tensor:
     """Crop ``padding`` from every side of the canvas (output_padding stays at the bottom/right)."""
     (ph, pw), (ho, wo) = setup.padding, setup.out_size
@@ -163,7 +169,8 @@ def conv_transpose2d_scatter(
     (sh, sw), (dh, dw) = setup.stride, setup.dilation
     c_out = g * wg.shape[2]
     check_elements(
-        f"conv_transpose2d_scatter's canvas ({n} x {c_out} x {setup.canvas_size[0]} x {setup.canvas_size[1]})",
+        f"conv_transpose2d_scatter for {_settings(setup)} (its canvas is {n} x {c_out} x "
+        f"{setup.canvas_size[0]} x {setup.canvas_size[1]})",
         n * c_out * setup.canvas_size[0] * setup.canvas_size[1],
         "Use a smaller input, stride or dilation.",
     )
@@ -219,8 +226,9 @@ def conv_transpose2d_zero_insertion(
     # kernel-sized window of the padded input unfolded; torch's CPU convolution builds them for float64)
     c_out = g * setup.weight.shape[1]
     check_elements(
-        f"conv_transpose2d_zero_insertion (its padded input is {n} x {c_in} x {padded_size[0]} x "
-        f"{padded_size[1]}; F.conv2d unfolds it into {n} x {c_in * kh * kw} x {ho * wo} columns)",
+        f"conv_transpose2d_zero_insertion for {_settings(setup)} (its padded input is {n} x {c_in} x "
+        f"{padded_size[0]} x {padded_size[1]}; F.conv2d unfolds it into {n} x {c_in * kh * kw} x "
+        f"{ho * wo} columns)",
         n * max(c_in * spread_size[0] * spread_size[1], c_in * padded_size[0] * padded_size[1],
                 c_in * kh * kw * ho * wo, c_out * ho * wo),
         "Use a smaller input, kernel, stride or dilation.",
@@ -241,6 +249,10 @@ class ScatterStep:
     ``copy`` and ``total`` are on the uncropped canvas (full output + output_padding);
     ``top``/``left`` is where the copy's top-left kernel tap lands. ``crop`` is the
     ``(top, left, height, width)`` of the final output inside the canvas.
+
+    Made by :func:`conv_transpose2d_steps` (notebook 06), which checks its arguments; the record
+    itself checks nothing (it is built once per step, and holds NaN or inf where ``x`` or
+    ``weight`` does, as ``F.conv_transpose2d``'s output would).
     """
 
     index: int
@@ -294,9 +306,11 @@ def conv_transpose2d_steps(
     setup = _setup(x2[None, None], w2[None, None], stride, padding, output_padding, 1, dilation)
     (h, w), (ch, cw) = x2.shape, setup.canvas_size
     check_elements(
-        f"conv_transpose2d_steps for a {h} x {w} input ({h * w} steps, each keeping a {ch} x {cw} copy and total)",
+        f"conv_transpose2d_steps for {_settings(setup)} ({h * w} steps, each keeping a {ch} x {cw} "
+        "copy and total)",
         2 * h * w * ch * cw,
-        "Use a smaller x for the step-by-step view, or conv_transpose2d_scatter for the result.",
+        "Use a smaller x, stride or dilation for the step-by-step view, or conv_transpose2d_scatter "
+        "for the result.",
     )
     return _steps(setup)
 

@@ -85,7 +85,7 @@ def test_live_cells_stored_as_a_note_after_a_static_copy(path):
         notes = [o for o in cell.outputs if "course_placeholder" in o.get("metadata", {})]
         if not notes:
             continue
-        assert cell.source.startswith("# NBVAL_IGNORE_OUTPUT"), f"mark the live cell:\n{cell.source}"
+        assert cell.source.split("\n", 1)[0] == "# NBVAL_IGNORE_OUTPUT", f"mark the live cell:\n{cell.source}"
         assert all(o.data["text/plain"].startswith("[Run this cell") for o in notes), notes
         if notes[0].metadata["course_placeholder"] != "Explorer":
             continue  # a progress bar or a demonstration widget, not a panel
@@ -93,3 +93,18 @@ def test_live_cells_stored_as_a_note_after_a_static_copy(path):
         assert any({"image/png", "image/svg+xml"} & set(o.get("data", {})) for o in before), (
             f"the panel cell needs a static copy just before it:\n{cell.source}"
         )
+
+
+NBVAL_MARKERS = {"NBVAL_IGNORE_OUTPUT", "NBVAL_CHECK_OUTPUT", "NBVAL_RAISES_EXCEPTION", "NBVAL_SKIP"}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_nbval_markers_are_spelled_as_nbval_reads_them(path):
+    """nbval honours a marker only when the comment line is the marker alone: a note after it on the
+    same line silently turns the marker off, and strict nbval compares the cell after all."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in code_cells(nb):
+        for line in cell.source.splitlines():
+            comment = line.strip().lstrip("#").strip()
+            if line.strip().startswith("#") and comment.startswith("NBVAL"):
+                assert comment in NBVAL_MARKERS, f"{line!r} is not an nbval marker:\n{cell.source}"

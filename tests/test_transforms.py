@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -190,3 +192,27 @@ def test_transform_invert_undoes_normalize_like_torchvision_would():
     photo = to_tensor(load_image("shapes"))
     restored = np.asarray(transform_invert(normalize(photo, mean, std), mean, std))
     assert np.abs(restored.astype(int) - np.asarray(load_image("shapes")).astype(int)).max() <= 1
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf")], ids=str)
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.float16], ids=str)
+def test_transform_invert_refuses_nan_and_inf(value, dtype):
+    t = torch.rand(3, 4, 4, dtype=dtype)
+    t[1, 2, 3] = value
+    with pytest.raises(ValueError, match=r"^t holds nan/inf values \(1 of 48\): nothing to show; "
+                                         r"clean them with torch.nan_to_num\(t\)"):
+        transform_invert(t)
+    # the advice works: the cleaned tensor is drawn, with the non-finite pixel clipped like any other
+    cleaned = np.asarray(transform_invert(torch.nan_to_num(t)))
+    assert cleaned[2, 3, 1] == (0 if value != float("inf") else 255)
+
+
+def test_transform_invert_large_float64_values_are_clipped_not_refused():
+    t = torch.tensor([[[1e300, -1e300]]], dtype=torch.float64)  # finite, though not in float32
+    assert np.asarray(transform_invert(t)).tolist() == [[255, 0]]
+
+
+@pytest.mark.parametrize("shape", [(3, 4, 0), (3, 0, 4), (0, 4, 4), (1, 3, 0, 4), (0, 5)], ids=str)
+def test_transform_invert_refuses_empty_tensors(shape):
+    with pytest.raises(ValueError, match=rf"^t is empty \(shape {re.escape(str(shape))}\)"):
+        transform_invert(torch.zeros(shape))

@@ -386,7 +386,8 @@ def test_steps_of_a_big_input_are_refused_when_called():
     x, weight = torch.ones(96, 96), torch.ones(2, 2)
     steps, canvas = 96 * 96, conv_transpose_output_size(96, 2) ** 2
     # refused at the call, not at the first next(): the steps would keep a copy and a total each
-    raises_fast(ValueError, rf"^conv_transpose2d_steps for a 96 x 96 input \(9216 steps.* would hold "
+    raises_fast(ValueError, rf"^conv_transpose2d_steps for a 96 x 96 input, a 2 x 2 kernel, stride \(1, 1\) and "
+                            rf"dilation \(1, 1\) \(9216 steps.* would hold "
                             rf"{2 * steps * canvas:,} numbers", lambda: conv_transpose2d_steps(x, weight))
     assert len(list(conv_transpose2d_steps(torch.ones(40, 40), torch.ones(3, 3)))) == 1600
 
@@ -403,7 +404,10 @@ INT_ARGS += [(steps_call, name) for name in ("stride", "padding", "output_paddin
 WRONG_TYPES = [("2", r"'2'"), (2.0, r"2.0 \(float\)"), (True, r"True \(bool\)"),
                (None, r"None \(NoneType\)"), (["a", "b"], r"'a' \(str\)")]
 HUGE = {  # 10**9 for one argument: what must be said
-    "stride": LIMIT, "dilation": LIMIT, "padding": r"^padding \(1000000000\) crops 2000000000",
+    # a size error names the settings that make the tensors large
+    "stride": rf"a 2 x 2 kernel, stride \(1000000000, 1000000000\) and dilation \(1, 1\) .*{LIMIT}",
+    "dilation": rf"a 2 x 2 kernel, stride \(1, 1\) and dilation \(1000000000, 1000000000\) .*{LIMIT}",
+    "padding": r"^padding \(1000000000\) crops 2000000000",
     "output_padding": r"^output_padding \(1000000000\) must be smaller than stride \(1\)",
     "groups": r"^in_channels \(1\) must be divisible by groups \(1000000000\)",
 }
@@ -450,6 +454,10 @@ def test_out_of_range_values_name_the_argument(fn, name, value):
         (dict(size=8, kernel_size=3, stride=None), TypeError, r"^stride must be a whole number, got None"),
         (dict(size=8, kernel_size=["a"]), TypeError, r"^kernel_size\[0\] must be a whole number, got 'a'"),
         (dict(size=8, kernel_size=9), ValueError, r"^kernel_size \(9\) is larger than the padded input"),
+        (dict(size=8, kernel_size=3, stride=()), ValueError,
+         r"^stride must be one int or a tuple of ints \(one per axis\), got \(\)$"),
+        (dict(size=(8, 8), kernel_size=3, padding=[]), ValueError,
+         r"^padding must be one int or a tuple of ints \(one per axis\), got \[\]$"),
     ],
 )
 def test_matching_output_padding_bad_arguments(kwargs, error, message):
