@@ -16,6 +16,7 @@ from course_utils import (
     ShapesData,
     ShapesFCN,
     TrainingMonitor,
+    TrainResult,
     bilinear_kernel,
     build_shapes_fcn,
     confusion_matrix,
@@ -34,6 +35,7 @@ from course_utils import (
     segmentation_grid,
     segmentation_loss,
     soft_dice_loss,
+    steps_to_reach,
     train_segmentation,
 )
 from course_utils._checks import MAX_ELEMENTS
@@ -61,6 +63,71 @@ def test_shapes_and_types(small_data):
     assert 0 <= float(d.train_images.min()) and float(d.train_images.max()) <= 1
     assert d.num_classes == len(SHAPE_CLASSES) == 5
     assert "60 training + 20 held-out" in repr(d)
+
+
+def _fields(d: ShapesData, **changes: object) -> dict[str, object]:
+    """The constructor arguments of ``d``, with ``changes``."""
+    return {"train_images": d.train_images, "train_masks": d.train_masks,
+            "test_images": d.test_images, "test_masks": d.test_masks, "classes": d.classes,
+            **changes}
+
+
+def test_shapes_data_keeps_valid_tensors_as_they_are(small_data):
+    names = ("bg", "a", "b", "c", "d", "e", "f")  # more classes than the shapes: fine for data
+    d = ShapesData(**_fields(small_data, classes=names))
+    assert d.train_images is small_data.train_images and d.test_masks is small_data.test_masks
+    assert d.num_classes == len(names)
+
+
+@pytest.mark.parametrize(("change", "error", "message"), [
+    (lambda d: {"train_images": d.train_images.double()}, TypeError,
+     r"train_images must hold float32 numbers, got dtype torch\.float64; convert with "
+     r"train_images\.float\(\)"),
+    (lambda d: {"test_images": d.test_images.half()}, TypeError,
+     r"test_images must hold float32 numbers, got dtype torch\.float16"),
+    (lambda d: {"train_images": (d.train_images * 255).long()}, TypeError,
+     r"train_images must hold floats in \[0, 1\], got dtype torch\.int64; for 0-255 values use "
+     r"\.float\(\) / 255 first"),
+    (lambda d: {"train_images": d.train_images.clone().requires_grad_()}, ValueError,
+     r"train_images requires grad; .*pass train_images\.detach\(\)"),
+    (lambda d: {"train_images": d.train_images.numpy()}, TypeError,
+     r"train_images must be a tensor .*got ndarray; convert with torch\.as_tensor\(train_images\)"),
+    (lambda d: {"test_images": d.test_images.tolist()}, TypeError,
+     r"test_images must be a tensor .*got list; convert with torch\.as_tensor\(test_images\)"),
+    (lambda d: {"test_images": torch.where(d.test_images > 0.99, float("nan"), d.test_images)},
+     ValueError, r"test_images\[\d+\] holds NaN or infinite pixels"),
+    (lambda d: {"train_images": d.train_images[:, :, :0]}, ValueError,
+     r"train_images must be \(N, 3, H, W\) with N, H and W at least 1, got shape \(60, 3, 0, 32\)"),
+    (lambda d: {"train_masks": d.train_masks > 0}, TypeError,
+     r"train_masks must hold int64 class indices, got dtype torch\.bool; convert with "
+     r"train_masks\.long\(\)"),
+    (lambda d: {"train_masks": d.train_masks.int()}, TypeError,
+     r"train_masks must hold int64 class indices, got dtype torch\.int32"),
+    (lambda d: {"test_masks": d.test_masks.byte()}, TypeError,
+     r"test_masks must hold int64 class indices, got dtype torch\.uint8"),
+    (lambda d: {"test_masks": d.test_masks.float()}, TypeError,
+     r"test_masks must hold integer class indices, got dtype torch\.float32"),
+    (lambda d: {"train_masks": d.train_masks.numpy()}, TypeError,
+     r"train_masks must be a tensor of class indices, got ndarray; convert with torch\.as_tensor"),
+    (lambda d: {"train_masks": d.train_masks * 2}, ValueError,
+     r"train_masks holds class 8; classes must be 0 to 4 \(classes has 5 names\)"),
+    (lambda d: {"test_masks": d.test_masks - 1}, ValueError, r"test_masks holds class -1"),
+    (lambda d: {"classes": SHAPE_CLASSES[:3]}, ValueError,
+     r"train_masks holds class 4; classes must be 0 to 2 \(classes has 3 names\)"),
+    (lambda d: {"test_masks": d.test_masks[:, :-1]}, ValueError,
+     r"test_masks \(20, 31, 32\) must be \(N, H, W\) for test_images \(20, 3, 32, 32\)"),
+    (lambda d: {"train_masks": d.train_masks[:-1]}, ValueError,
+     r"train_masks \(59, 32, 32\) must be \(N, H, W\)"),
+    (lambda d: {"classes": "x"}, TypeError,
+     r"classes must be a tuple of at least 2 class names \(str\), the background first, "
+     r"e\.g\. SHAPE_CLASSES; got 'x'"),
+    (lambda d: {"classes": list(SHAPE_CLASSES)}, TypeError, r"classes must be a tuple .*got \["),
+    (lambda d: {"classes": (0, 1, 2, 3, 4)}, TypeError, r"classes must be a tuple .*got \(0, 1"),
+    (lambda d: {"classes": ("background",)}, ValueError, r"classes must be a tuple of at least 2"),
+])
+def test_shapes_data_refuses_bad_fields(small_data, change, error, message):
+    with pytest.raises(error, match=message):
+        ShapesData(**_fields(small_data, **change(small_data)))
 
 
 def test_held_out_split_is_not_training_data():
@@ -510,6 +577,31 @@ def test_segmentation_grid_draws_what_torch_would_and_refuses_bad_input(small_da
         segmentation_grid(images[[0] * 33], masks[[0] * 33])
 
 
+def test_segmentation_grid_names_the_classes_it_is_given(small_data):
+    images, masks = small_data.test_images[:2], small_data.test_masks[:2]
+
+    def key(fig) -> list[str]:
+        return [t.get_text() for t in fig.legends[0].get_texts()]
+
+    assert key(segmentation_grid(images, masks)) == list(SHAPE_CLASSES)
+    few = masks.clamp(max=2)
+    assert key(segmentation_grid(images, few, classes=("bg", "round", "box"))) == ["bg", "round",
+                                                                                 "box"]
+    with pytest.raises(ValueError, match=r"masks holds class 2; classes must be 0 to 1 \(one per "
+                                         r"name in classes, which has 2\)"):
+        segmentation_grid(images, few, classes=("bg", "round"))
+    with pytest.raises(ValueError, match=r"predictions holds class 2; classes must be 0 to 1"):
+        segmentation_grid(images, few.clamp(max=1), few, classes=("bg", "round"))
+    with pytest.raises(ValueError, match=r"classes has 6 names but segmentation_grid has colours "
+                                         r"for 5 classes \(CLASS_COLORS\)"):
+        segmentation_grid(images, masks, classes=(*SHAPE_CLASSES, "star"))
+    for bad in ("x", None, (1, 2, 3, 4, 5), ["bg", "round"]):
+        with pytest.raises(TypeError, match=r"classes must be a tuple of at least 2 class names"):
+            segmentation_grid(images, masks, classes=bad)
+    with pytest.raises(ValueError, match=r"classes must be a tuple of at least 2 .*got \(\)"):
+        segmentation_grid(images, masks, classes=())
+
+
 # --- losses -----------------------------------------------------------------------------------
 
 
@@ -669,10 +761,16 @@ def test_training_checks_the_model_against_the_data(small_data):
                                          r"class scores; for one \(1, 3, 32, 32\) image of data it "
                                          r"gives \(1, 5, 30, 30\)"):
         train_segmentation(nn.Conv2d(3, 5, 3), small_data, steps=1)
-    bad = ShapesData(small_data.train_images, small_data.train_masks * 2, small_data.test_images,
-                     small_data.test_masks)
+    # the data set is checked when built, and again here: its tensors can change in place
+    bad = ShapesData(small_data.train_images.clone(), small_data.train_masks.clone(),
+                     small_data.test_images.clone(), small_data.test_masks.clone())
+    bad.train_masks[3, 4, 5] = 8
     with pytest.raises(ValueError, match=r"data\.train_masks holds class 8; classes must be 0 to 4 "
-                                         r"\(data\.num_classes=5\)"):
+                                         r"\(data\.classes has 5 names\)"):
+        train_segmentation(build_shapes_fcn(5, widths=(8, 8, 16, 16)), bad, steps=1)
+    bad.train_masks[3, 4, 5] = 0
+    bad.test_images[2, 1, 0, 0] = float("inf")
+    with pytest.raises(ValueError, match=r"data\.test_images\[2\] holds NaN or infinite pixels"):
         train_segmentation(build_shapes_fcn(5, widths=(8, 8, 16, 16)), bad, steps=1)
 
 
@@ -718,6 +816,49 @@ def test_training_stops_when_the_loss_is_not_a_number(small_data):
                                                  r"lr \(0\.01\)"):
         train_segmentation(model, small_data, steps=6, batch_size=2, on_step=poison)
     assert seen == [1, 2] and not model.training
+
+
+def test_training_monitor_label_must_be_text():
+    assert TrainingMonitor(3, label="bilinear init").progress.description == "bilinear init"
+    with pytest.raises(TypeError, match=r"label must be a str \(the text before the progress "
+                                        r"bar\), got 3 \(int\)"):
+        TrainingMonitor(3, label=3)
+    with pytest.raises(TypeError, match=r"label must be a str .*got \['a'\] \(list\)"):
+        TrainingMonitor(3, label=["a"])
+
+
+def test_steps_to_reach_finds_the_first_evaluation_at_or_above_target():
+    result = TrainResult(eval_steps=[10, 20, 30], eval_miou=[0.2, 0.6, 0.5])
+    assert steps_to_reach(result, result.eval_miou[0]) == result.eval_steps[0]  # reached: >=
+    assert steps_to_reach(result, 0.5) == 20  # the first step at 0.5 or more, not the last
+    assert steps_to_reach(result, max(result.eval_miou) + 0.01) is None  # never reached
+    assert steps_to_reach(result, 0) == 10  # an int target is a number too
+
+
+@pytest.mark.parametrize(("result", "target", "error", "message"), [
+    (None, 0.5, TypeError, r"result must be the TrainResult that train_segmentation returns, "
+                           r"got None \(NoneType\)"),
+    ("x", 0.5, TypeError, r"result must be the TrainResult .*got 'x' \(str\)"),
+    (TrainResult(eval_steps=[1, 2], eval_miou=[0.5]), 0.5, ValueError,
+     r"result has 2 eval_steps but 1 eval_miou values; they must pair up"),
+    (TrainResult(losses=[1.0]), 0.5, ValueError,
+     r"result holds no held-out mean IoU: train with eval_every > 0"),
+    (TrainResult(eval_steps=[1], eval_miou=[0.5]), "x", TypeError,
+     r"target must be a number, got 'x' \(str\)"),
+    (TrainResult(eval_steps=[1], eval_miou=[0.5]), None, TypeError, "target must be a number"),
+    (TrainResult(eval_steps=[1], eval_miou=[0.5]), 1j, TypeError, "target must be a number"),
+    (TrainResult(eval_steps=[1], eval_miou=[0.5]), True, TypeError,
+     r"target must be a number, got True \(bool\)"),
+    (TrainResult(eval_steps=[1], eval_miou=[0.5]), float("nan"), ValueError,
+     "target must be a finite number, got nan"),
+    (TrainResult(eval_steps=[1], eval_miou=[0.5]), float("inf"), ValueError,
+     "target must be a finite number, got inf"),
+    (TrainResult(eval_steps=[1], eval_miou=[0.5]), 1.5, ValueError,
+     "target must be at most 1, got 1.5"),
+])
+def test_steps_to_reach_refuses_bad_input(result, target, error, message):
+    with pytest.raises(error, match=message):
+        steps_to_reach(result, target)
 
 
 def test_training_monitor_never_raises_on_odd_losses():
