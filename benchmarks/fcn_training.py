@@ -60,7 +60,7 @@ def main(argv: list[str]) -> int:
             result = train_segmentation(model, data, steps=args.steps, batch_size=RECIPE["batch_size"],
                                         lr=RECIPE["lr"], seed=seed, eval_every=args.eval_every)
             cpu = cpu_seconds() - cpu
-            reached = steps_to_reach(result, args.target)
+            reached = steps_to_reach(result, args.target) if args.eval_every else None
             runs[init].append((result, reached))
             print(f"  seed {seed} {init:>8}: mIoU {result.final_miou:.3f} after {result.seconds:.1f} s "
                   f"(process CPU {cpu:.1f} s incl. evaluation); reached {args.target} at step {reached}",

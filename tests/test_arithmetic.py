@@ -150,7 +150,7 @@ def test_conv_output_size_messages(kwargs, error, words):
     [(conv_output_size, n) for n in ("size", "kernel_size", "stride", "padding", "dilation")]
     + [(conv_transpose_output_size, n)
        for n in ("size", "kernel_size", "stride", "padding", "output_padding", "dilation")],
-    ids=str,
+    ids=lambda v: getattr(v, "__name__", str(v)),  # stable ids: xdist workers must collect the same
 )
 @pytest.mark.parametrize("empty", [(), []], ids=repr)
 def test_an_empty_tuple_is_named(fn, name, empty):

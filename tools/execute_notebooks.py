@@ -42,12 +42,14 @@ DEFAULT_PLACEHOLDER = "Run this cell for the live widget."
 
 def placeholder(output: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """The stored stand-in for a widget view: the same note as plain text and as grey italics."""
-    kind = output["data"].get("text/plain", "").split("(", 1)[0]
+    widget = output["data"].get("text/plain", "")
+    kind = widget.split("(", 1)[0]
     note = PLACEHOLDERS.get(kind, DEFAULT_PLACEHOLDER)
     return nbformat.v4.new_output(
         "display_data",
         data={"text/plain": f"[{note}]", "text/html": f"<p style='color:#777'><i>&#9654; {note}</i></p>"},
-        metadata={"course_placeholder": kind or "widget"},
+        # what the cell shows when run: the widget's repr names its controls (read by tests/browser)
+        metadata={"course_placeholder": kind or "widget", "widget": widget},
     )
 
 

@@ -52,18 +52,33 @@ def chromium_path() -> str | None:
     return None
 
 
+def stored_widgets(nb: dict) -> list[str]:
+    """The repr of every widget the notebook's cells show when run, in order.
+
+    ``make notebooks`` stores each widget view as a one-line note whose metadata keeps the
+    widget's repr (``tools/execute_notebooks.py``); a view stored as it is counts too.
+    """
+    found = []
+    for cell in nb.get("cells", []):
+        for output in cell.get("outputs", []):
+            data, metadata = output.get("data", {}), output.get("metadata", {})
+            if "course_placeholder" in metadata:
+                found.append(metadata.get("widget", ""))
+            elif WIDGET_VIEW in data:
+                found.append("".join(data.get("text/plain", "")))
+    return found
+
+
 def notebooks_with_widgets(folder: Path = NOTEBOOKS) -> list[Path]:
-    """Notebooks whose stored outputs show at least one widget view (found afresh on every run)."""
+    """Notebooks whose cells show at least one widget when run (found afresh on every run)."""
     found = []
     for path in sorted(folder.glob("[0-9][0-9]_*.ipynb")):
         try:
             nb = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        for cell in nb.get("cells", []):
-            if any(WIDGET_VIEW in output.get("data", {}) for output in cell.get("outputs", [])):
-                found.append(path)
-                break
+        if stored_widgets(nb):
+            found.append(path)
     return found
 
 
@@ -79,12 +94,7 @@ def has_controls(path: Path) -> bool:
     notebook whose widgets only display things (a training progress bar) has none.
     """
     nb = json.loads(path.read_text(encoding="utf-8"))
-    for cell in nb.get("cells", []):
-        for output in cell.get("outputs", []):
-            data = output.get("data", {})
-            if WIDGET_VIEW in data and _CONTROL_REPR.search("".join(data.get("text/plain", ""))):
-                return True
-    return False
+    return any(_CONTROL_REPR.search(widget) for widget in stored_widgets(nb))
 
 
 def _free_port() -> int:

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import nbformat
 
-from .lab import _SERVER_CONFIG, SKIP_REASON, WIDGET_VIEW, has_controls, notebooks_with_widgets
+from .lab import (
+    _SERVER_CONFIG,
+    SKIP_REASON,
+    WIDGET_VIEW,
+    has_controls,
+    notebooks_with_widgets,
+    stored_widgets,
+)
 
 
 def _notebook(path, outputs):
@@ -26,6 +36,30 @@ def test_notebooks_with_widgets_are_found_by_their_stored_views(tmp_path):
     _notebook(tmp_path / "scratch.ipynb", [view])  # not a course notebook (no NN_ prefix)
     (tmp_path / "04_broken.ipynb").write_text("{not json", encoding="utf-8")
     assert [p.name for p in notebooks_with_widgets(tmp_path)] == ["03_panel.ipynb"]
+
+
+def test_widgets_stored_as_notes_are_found_with_their_controls(tmp_path):
+    """`make notebooks` stores each view as a note that keeps the widget's repr in its metadata."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+    try:
+        from execute_notebooks import placeholder
+    finally:
+        sys.path.pop(0)
+
+    def note(text):
+        view = nbformat.v4.new_output("display_data", data={"text/plain": text, WIDGET_VIEW: {"model_id": "m"}})
+        return placeholder(view)
+
+    _notebook(tmp_path / "03_panel.ipynb", [note("Explorer(children=(HBox(children=(IntSlider(value=3…")])
+    _notebook(tmp_path / "08_progress.ipynb", [note("TrainingMonitor(children=(HBox(children=(IntProgress(…")])
+    _notebook(tmp_path / "02_plain.ipynb", [])
+    assert [p.name for p in notebooks_with_widgets(tmp_path)] == ["03_panel.ipynb", "08_progress.ipynb"]
+    assert has_controls(tmp_path / "03_panel.ipynb") and not has_controls(tmp_path / "08_progress.ipynb")
+    nb = json.loads((tmp_path / "03_panel.ipynb").read_text())
+    assert stored_widgets(nb) == ["Explorer(children=(HBox(children=(IntSlider(value=3…"]
+    assert "".join(nb["cells"][1]["outputs"][0]["data"]["text/plain"]).startswith("[Run this cell for the live panel")
 
 
 def test_the_server_configuration_is_valid_python():

@@ -27,7 +27,15 @@ from pathlib import Path
 
 import pytest
 
-from .lab import REPO, ROOT, SKIP_REASON, chromium_path, has_controls, notebooks_with_widgets
+from .lab import (
+    REPO,
+    ROOT,
+    SKIP_REASON,
+    chromium_path,
+    has_controls,
+    notebooks_with_widgets,
+    stored_widgets,
+)
 
 NOTEBOOKS = notebooks_with_widgets()
 SCREENSHOTS = REPO / "images" / "screenshots"
@@ -349,14 +357,7 @@ class PanelDriver:
 
 def _expected_panels(path: Path) -> int:
     nb = json.loads(path.read_text(encoding="utf-8"))
-    count = 0
-    for cell in nb["cells"]:
-        for output in cell.get("outputs", []):
-            data = output.get("data", {})
-            if "application/vnd.jupyter.widget-view+json" in data and "".join(
-                    data.get("text/plain", "")).startswith("Explorer("):
-                count += 1
-    return count
+    return sum(widget.startswith("Explorer(") for widget in stored_widgets(nb))
 
 
 def _save_screenshot(locator, target: Path, margin: int = 10) -> None:
