@@ -51,11 +51,14 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 lab: $(LAB_STAMP)
 	$(BIN)/jupyter lab $(ROOT_FLAG) $(LAB_ARGS) notebooks/00_start_here.ipynb
 
+# Tests run on every core (at most 4 workers); a notebook or a test file stays on one worker.
+PARALLEL := -n auto --maxprocesses 4 --dist loadscope
+
 test: $(TEST_STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest $(PARALLEL)
 
 test-fast: $(TEST_STAMP)
-	$(PY) -m pytest tests --ignore=tests/browser
+	$(PY) -m pytest $(PARALLEL) tests --ignore=tests/browser
 
 test-any-cpu: $(TEST_STAMP)
 	$(PY) tools/test_any_cpu.py $(CPU_ENVS)

@@ -12,6 +12,7 @@ convolution followed by a skip connection from the encoder. No torchvision, no p
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
@@ -20,7 +21,8 @@ from torch import nn
 from ._checks import check_choice, check_elements, check_int
 from .kernels import bilinear_kernel
 
-__all__ = ["BasicBlock", "resnet_like_backbone", "fcn_head", "fcn32s", "ShapesFCN", "build_shapes_fcn", "RECIPE"]
+__all__ = ["BasicBlock", "resnet_like_backbone", "fcn_head", "fcn32s", "ShapesFCN", "build_shapes_fcn", "RECIPE",
+           "INITS"]
 
 
 def _check_widths(widths: object, meaning: str, example: tuple[int, ...]) -> tuple[int, ...]:
@@ -126,11 +128,33 @@ def fcn32s(num_classes: int = 21, widths: tuple[int, ...] = (32, 64, 128, 256, 5
     return net
 
 
+#: The initialisations of :class:`ShapesFCN`'s upsampling layers (its docstring says what each is).
+INITS = ("bilinear", "random", "scaled", "frozen")
+
+
+def _terms_per_pixel(layer: nn.ConvTranspose2d) -> int:
+    """How many input x weight products each output pixel of ``layer`` sums, away from the border.
+
+    A k x k transposed convolution of stride s scatters every input pixel onto a k x k patch,
+    and neighbouring patches lie s apart: when s divides k, each output pixel is covered by
+    (k/s)^2 patches per input channel, so it sums ``C_in * (k/s)^2`` products (20 for the
+    shapes FCN's k4 s2 layers on 5 classes). PyTorch's default initialisation counts
+    ``C_out * k * k`` instead (80 there), which is why it shrinks the signal.
+    """
+    (kh, kw), (sh, sw) = layer.kernel_size, layer.stride
+    return layer.in_channels // layer.groups * math.ceil(kh / sh) * math.ceil(kw / sw)
+
+
 def _upsample2(channels: int, init: str) -> nn.ConvTranspose2d:
+    # Built with PyTorch's default initialisation first, whatever ``init``: the random numbers
+    # drawn for the other layers (and so "bilinear" and "random" networks) stay the same.
     layer = nn.ConvTranspose2d(channels, channels, kernel_size=4, stride=2, padding=1, bias=False)
-    if init == "bilinear":
-        with torch.no_grad():
+    with torch.no_grad():
+        if init in ("bilinear", "frozen"):
             layer.weight.copy_(bilinear_kernel(channels, channels, 4))
+        elif init == "scaled":
+            layer.weight.normal_(0.0, _terms_per_pixel(layer) ** -0.5)
+    layer.weight.requires_grad_(init != "frozen")
     return layer
 
 
@@ -151,21 +175,35 @@ class ShapesFCN(nn.Module):
     last stage (``stage8``) whose second convolution is dilated by 2 (notebook 04):
     it widens the receptive field to 57 x 57 pixels, more than a 48 x 48 image,
     without a fourth stride-2 step. A 1x1 convolution gives class scores at H/8.
-    Decoder, three times: a k4 s2 p1 ``ConvTranspose2d`` doubles the scores
-    (``init="bilinear"``: set with :func:`bilinear_kernel`; ``"random"``:
-    PyTorch's default initialisation), and class scores computed by a 1x1
-    convolution from the encoder's features at the new size are added (skip
-    connections, as in FCN-8s, continued down to full resolution). The skip score
-    layers start at zero, as in the FCN paper, so the untrained network's output
-    is the coarse prediction upsampled. Output: ``(N, num_classes, H, W)`` for H
-    and W divisible by 8.
+    Decoder, three times: a k4 s2 p1 ``ConvTranspose2d`` doubles the scores, and
+    class scores computed by a 1x1 convolution from the encoder's features at the
+    new size are added (skip connections, as in FCN-8s, continued down to full
+    resolution). The skip score layers start at zero, as in the FCN paper, so the
+    untrained network's output is the coarse prediction upsampled. Output:
+    ``(N, num_classes, H, W)`` for H and W divisible by 8.
+
+    ``init`` sets the three x2 layers' weights (``C = num_classes`` channels in and out):
+
+    - ``"bilinear"`` (default): :func:`bilinear_kernel`, trained with the rest.
+    - ``"frozen"``: :func:`bilinear_kernel`, not trained (``requires_grad`` False), as the
+      FCN paper does for its last upsampling layer.
+    - ``"random"``: PyTorch's default, ``kaiming_uniform_(a=sqrt(5))``: uniform with
+      variance ``1 / (3 * fan_in)``, where ``fan_in = weight.size(1) * 4 * 4 = 16 C``.
+      But each output pixel sums only ``4 C`` products: a stride-2 layer places the
+      4 x 4 patches of neighbouring inputs 2 pixels apart, so (4/2)^2 = 4 patches
+      cover a pixel, per input channel. On unit-variance input the output variance
+      is ``4 C / (3 * 16 C) = 1/12``, a standard deviation of 0.29 per layer and
+      0.29^3 = 0.024 after all three.
+    - ``"scaled"``: random and variance-preserving: normal with standard deviation
+      ``1 / sqrt(4 C)`` (in general ``1 / sqrt(C_in * (k/s)^2)`` when s divides k), so
+      each output pixel's variance, ``4 C`` terms of variance ``1 / (4 C)``, is that of the input.
     """
 
     def __init__(self, num_classes: int = 5, widths: tuple[int, int, int, int] = (16, 24, 48, 96),
                  init: str = "bilinear") -> None:
         super().__init__()
         num_classes = check_int("num_classes", num_classes, minimum=1)
-        init = str(check_choice("init", init, ("bilinear", "random")))
+        init = str(check_choice("init", init, INITS))
         w1, w2, w4, w8 = _check_widths(widths, "channels at H, H/2, H/4 and H/8", (16, 24, 48, 96))
         n = num_classes
         convs = [(3, w1), (w1, w2), (w2, w4), (w4, w4), (w4, w8), (w8, w8)]  # 3x3 conv + batch norm
@@ -206,7 +244,9 @@ def build_shapes_fcn(num_classes: int = 5, init: str = "bilinear", *, seed: int 
                      widths: tuple[int, int, int, int] = (16, 24, 48, 96)) -> ShapesFCN:
     """A :class:`ShapesFCN` whose random weights are drawn from ``seed`` (same seed, same network).
 
-    Introduced in 08_fcn_segmentation.
+    ``init``: ``"bilinear"``, ``"random"``, ``"scaled"`` or ``"frozen"``, how the three x2
+    upsampling layers start (see :class:`ShapesFCN`). With the same seed, the networks differ only
+    in those layers. Introduced in 08_fcn_segmentation.
     """
     seed = check_int("seed", seed, minimum=0)
     with torch.random.fork_rng(devices=[]):

@@ -211,15 +211,15 @@ def train_segmentation(
     Each step draws ``batch_size`` training images at random (a generator seeded
     with ``seed``), computes :func:`segmentation_loss` (cross-entropy plus
     ``dice_weight`` times the soft Dice loss) and takes one AdamW step; the
-    learning rate rises to ``lr`` over the first 20 % of the steps and then
-    anneals to nearly 0. ``eval_every > 0`` measures the held-out mean IoU
+    learning rate rises to ``lr`` over the first 20 % of the steps (a longer share in
+    runs of fewer than 8 steps, at least 2) and then anneals to nearly 0. ``eval_every > 0`` measures the held-out mean IoU
     every that many steps. ``on_step(step, loss)`` is called after each step
     (for a progress view). ``device``: where to train (default: the model's).
     Before the first step the model's output for one image is checked against
     ``data.num_classes``; a loss that becomes NaN or infinite stops training with a
     ``FloatingPointError``. The model is left in eval mode. Introduced in 08_fcn_segmentation.
     """
-    steps = check_int("steps", steps, minimum=1)
+    steps = check_int("steps", steps, minimum=2)  # the learning rate rises, then falls: two steps at least
     batch_size = check_int("batch_size", batch_size, minimum=1)
     eval_every = check_int("eval_every", eval_every, minimum=0)
     seed = check_int("seed", seed, minimum=0)
@@ -243,7 +243,9 @@ def train_segmentation(
     images, masks = data.train_images.to(device), data.train_masks.to(device)
     # fused: one kernel for all parameters instead of a loop over them
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay, fused=True)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=steps, pct_start=0.2)
+    # warm-up over 20 % of the steps; a short run needs a longer share for its warm-up to last a step
+    warm_up = max(0.2, 1.5 / steps)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=steps, pct_start=warm_up)
     generator = torch.Generator().manual_seed(seed)
     result = TrainResult()
     model.train()

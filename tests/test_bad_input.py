@@ -390,10 +390,11 @@ ROWS = [
         "logits:tensor target:labels smooth:num0", ref=_dice_ref),
     Row(cu.steps_to_reach, lambda: dict(result=cu.TrainResult(eval_steps=[1], eval_miou=[0.5]),
                                         target=0.4), "result:result target:num"),
-    Row(cu.train_segmentation, lambda: dict(model=_model(), data=_data(), steps=1, batch_size=2),
+    Row(cu.train_segmentation, lambda: dict(model=_model(), data=_data(), steps=2, batch_size=2),
         "model:model data:data steps:count1 batch_size:int1 lr:numpos weight_decay:num0 "
         "dice_weight:num0 seed:count0 eval_every:count0 device:device on_step:fn",
-        ok={"lr 1e9": "the learner's choice: a loss that diverges stops training"}),
+        ok={"lr 1e9": "the learner's choice: a loss that diverges stops training"},
+        errors=(FloatingPointError,)),  # "the loss became nan at step 2; try a smaller lr (1e+09) ..."
     # shared
     Row(cu.Explorer, lambda: dict(draw=lambda fig, a: None, controls={"a": widgets.IntSlider()}),
         "draw:fn? controls:controls adapt:fn figsize:figsize dpi:int1 title:text clear:bool "
@@ -505,7 +506,7 @@ def _shown(result: Any) -> str:
 @pytest.fixture(scope="module", autouse=True)
 def _warm_up():
     """The first training step pays torch's one-off set-up (seconds): not a bad input's cost."""
-    cu.train_segmentation(_model(), _data(), steps=1, batch_size=2)
+    cu.train_segmentation(_model(), _data(), steps=2, batch_size=2)
 
 
 def test_every_public_callable_has_a_row():

@@ -39,3 +39,17 @@ def test_fcn_training_benchmark_prints_its_line():
 def test_widget_latency_benchmark_prints_its_line():
     out = _run("widget_latency.py", "--per-control", "2", "scatter_explorer")
     assert re.search(r"^widget latency: worst median \d+ ms, worst p95 \d+ ms over 1 widgets?", out, re.M), out
+
+
+@pytest.mark.slow
+def test_fcn_ablation_benchmark_prints_its_line_and_saves_the_plot(tmp_path):
+    out = tmp_path / "ablation.png"
+    printed = _run("fcn_ablation.py", "--steps", "6", "--seeds", "2", "--eval-every", "3", "--threads", "1",
+                   "--num-train", "40", "--num-test", "8", "--out", str(out)).splitlines()
+    pattern = (r"^fcn ablation: default \d\.\d\d, scaled random \d\.\d\d, bilinear \d\.\d\d, "
+               r"frozen bilinear \d\.\d\d \(median mIoU of 2 seeds after 6 steps\)$")
+    assert re.match(pattern, printed[-2]), printed[-2:]
+    assert re.match(r"^\(benchmark took \d+ s; peak memory \d+ MiB\)$", printed[-1]), printed[-1]
+    assert sum(line.startswith("fcn ablation: ") for line in printed) == 1
+    assert sum(line.startswith("  seed ") for line in printed) == 8  # 2 seeds x 4 initialisations
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

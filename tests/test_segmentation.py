@@ -260,7 +260,7 @@ def test_shapes_fcn_shapes_init_and_errors():
         assert torch.equal(layer.weight.detach(), bilinear_kernel(5, 5, 4))
         assert (layer.kernel_size, layer.stride, layer.padding) == ((4, 4), (2, 2), (1, 1))
     assert not torch.equal(random_model.up2.weight.detach(), bilinear_kernel(5, 5, 4))
-    with pytest.raises(ValueError, match="init must be one of 'bilinear', 'random'; got 'zeros'"):
+    with pytest.raises(ValueError, match="init must be one of 'bilinear', 'random', 'scaled', 'frozen'; got 'zeros'"):
         build_shapes_fcn(5, "zeros")
     with pytest.raises(ValueError, match="H and W divisible by 8"):
         model(torch.rand(1, 3, 36, 32))
@@ -310,14 +310,14 @@ def test_tiny_training_run_is_deterministic(small_data):
 
 def test_training_bad_arguments(small_data):
     model = build_shapes_fcn(5, widths=(8, 8, 16, 16))
-    with pytest.raises(ValueError, match="steps must be positive, got 0"):
+    with pytest.raises(ValueError, match="steps must be >= 2, got 0"):
         train_segmentation(model, small_data, steps=0)
     with pytest.raises(ValueError, match="lr must be positive"):
-        train_segmentation(model, small_data, steps=1, lr=0.0)
+        train_segmentation(model, small_data, steps=2, lr=0.0)
     with pytest.raises(TypeError, match="data must be a ShapesData"):
-        train_segmentation(model, (1, 2), steps=1)
+        train_segmentation(model, (1, 2), steps=2)
     with pytest.raises(ValueError, match="dice_weight must be at least 0, got -1"):
-        train_segmentation(model, small_data, steps=1, dice_weight=-1.0)
+        train_segmentation(model, small_data, steps=2, dice_weight=-1.0)
     assert isinstance(model, nn.Module)
 
 
@@ -760,18 +760,18 @@ def test_training_checks_the_model_against_the_data(small_data):
     with pytest.raises(ValueError, match=r"model must map \(N, 3, H, W\) images to \(N, C, H, W\) "
                                          r"class scores; for one \(1, 3, 32, 32\) image of data it "
                                          r"gives \(1, 5, 30, 30\)"):
-        train_segmentation(nn.Conv2d(3, 5, 3), small_data, steps=1)
+        train_segmentation(nn.Conv2d(3, 5, 3), small_data, steps=2)
     # the data set is checked when built, and again here: its tensors can change in place
     bad = ShapesData(small_data.train_images.clone(), small_data.train_masks.clone(),
                      small_data.test_images.clone(), small_data.test_masks.clone())
     bad.train_masks[3, 4, 5] = 8
     with pytest.raises(ValueError, match=r"data\.train_masks holds class 8; classes must be 0 to 4 "
                                          r"\(data\.classes has 5 names\)"):
-        train_segmentation(build_shapes_fcn(5, widths=(8, 8, 16, 16)), bad, steps=1)
+        train_segmentation(build_shapes_fcn(5, widths=(8, 8, 16, 16)), bad, steps=2)
     bad.train_masks[3, 4, 5] = 0
     bad.test_images[2, 1, 0, 0] = float("inf")
     with pytest.raises(ValueError, match=r"data\.test_images\[2\] holds NaN or infinite pixels"):
-        train_segmentation(build_shapes_fcn(5, widths=(8, 8, 16, 16)), bad, steps=1)
+        train_segmentation(build_shapes_fcn(5, widths=(8, 8, 16, 16)), bad, steps=2)
 
 
 def test_training_checks_numbers_device_and_callback(small_data):
@@ -797,9 +797,9 @@ def test_training_checks_numbers_device_and_callback(small_data):
                       {"device": "cuda"}))
     for error, message, kwargs in cases:
         with pytest.raises(error, match=message):
-            train_segmentation(model, small_data, **{"steps": 1, **kwargs})
+            train_segmentation(model, small_data, **{"steps": 2, **kwargs})
     with pytest.raises(TypeError, match="model must be a torch nn.Module with parameters"):
-        train_segmentation("fcn", small_data, steps=1)
+        train_segmentation("fcn", small_data, steps=2)
 
 
 def test_training_stops_when_the_loss_is_not_a_number(small_data):
@@ -879,3 +879,14 @@ def test_training_monitor_never_raises_on_odd_losses():
     np.testing.assert_array_equal(line.get_xdata(), [1, 3, 7, 8])
     np.testing.assert_allclose(line.get_ydata(), [2.0, 1.5, 1.2, 1.1])
     assert monitor.fig.axes[0].get_yscale() == "log"
+
+
+def test_short_runs_train_and_one_step_is_refused():
+    """The one-cycle schedule needs a warm-up of at least one step: PyTorch divides by zero at 5 steps
+    with a 20 % warm-up, so short runs get a longer share; a single step cannot rise and fall."""
+    data = make_shapes_data(40, 10, 16, seed=0)
+    for steps in range(2, 13):
+        model = build_shapes_fcn(5, seed=0, widths=(4, 4, 4, 4))
+        assert train_segmentation(model, data, steps=steps, batch_size=4).steps == steps
+    with pytest.raises(ValueError, match="steps must be >= 2, got 1"):
+        train_segmentation(build_shapes_fcn(5, seed=0), data, steps=1)

@@ -39,6 +39,8 @@ ENVIRONMENTS: dict[str, tuple[str, dict[str, str]]] = {
     }),
 }
 _RANK = {"DEFAULT": 0, "AVX2": 1, "AVX512": 2}
+#: One notebook per worker, on every core (at most 4), as in `make test`.
+PARALLEL = ("-n", "auto", "--maxprocesses", "4", "--dist", "loadscope")
 
 
 def cpu_flags() -> set[str]:
@@ -85,7 +87,7 @@ def main(names: list[str]) -> int:
         print(f"== {name}: {' '.join(f'{k}={v}' for k, v in variables.items())}", flush=True)
         print(f"   PyTorch reports: capability, threads = {reported(variables)}", flush=True)
         start = time.perf_counter()
-        run = subprocess.run([sys.executable, "-m", "pytest", "-q", "notebooks"], cwd=ROOT,
+        run = subprocess.run([sys.executable, "-m", "pytest", "-q", *PARALLEL, "notebooks"], cwd=ROOT,
                              env={**os.environ, **variables})
         verdict = "passed" if run.returncode == 0 else f"FAILED (pytest exit {run.returncode})"
         results.append((name, f"{verdict} in {time.perf_counter() - start:.0f} s"))
