@@ -49,6 +49,7 @@ RIGHT = {
     "08.2": 0.5,
     "08.3": (21 * 21 * 64 * 64 + 21, 21 * 64 * 64),
     "08.4": 1 + 2 + 2 + 2 * 2 + 2 * 4 + 2 * 4 + 2 * 8,
+    "08.5": 162_204 - 3 * 5 * 5 * 4 * 4,  # all parameters (notebook 08 prints 162,204) but the frozen weights
 }
 # Answers a learner might give: a mistake of reasoning first, then near misses (off by one for
 # integers, off in the last asked digit for decimals). test_near_misses_are_wrong adds more.
@@ -80,6 +81,7 @@ WRONG = {
     "08.2": [0.6667, 0.5001, 0.4999],
     "08.3": [(1806336, 86016), (1806358, 86016), (1806357, 86017)],
     "08.4": [57, 40],
+    "08.5": [162_204, 162_204 - 3 * 5 * 5 * 4 * 4 - 3 * 5],  # nothing frozen; biases counted as frozen too
 }
 # Right answers in other forms: rounded decimals, integral floats, NumPy, tensors, lists.
 RIGHT_TOO = [
