@@ -139,7 +139,8 @@ def _terms_per_pixel(layer: nn.ConvTranspose2d) -> int:
     and neighbouring patches lie s apart: when s divides k, each output pixel is covered by
     (k/s)^2 patches per input channel, so it sums ``C_in * (k/s)^2`` products (20 for the
     shapes FCN's k4 s2 layers on 5 classes). PyTorch's default initialisation counts
-    ``C_out * k * k`` instead (80 there), which is why it shrinks the signal.
+    ``C_out * k * k`` instead (80 there): a factor 0.5 of the 0.29 by which it shrinks the signal
+    (its gain, sqrt(1/3) = 0.58, is the rest).
     """
     (kh, kw), (sh, sw) = layer.kernel_size, layer.stride
     return layer.in_channels // layer.groups * math.ceil(kh / sh) * math.ceil(kw / sw)
