@@ -193,7 +193,8 @@ def multichannel_figure(x: torch.Tensor, weight: torch.Tensor, bias: float = 0.0
     for c in range(channels):
         draw_grid(fig.add_subplot(grid[c, 0]), x[c], "input", title=f"input channel {names[c]}")
         draw_grid(fig.add_subplot(grid[c, 1]), weight[c], "kernel", title=f"kernel slice {c}")
-        draw_grid(fig.add_subplot(grid[c, 2]), parts[c], "output", title=f"channel {names[c]} * slice {c}")
+        draw_grid(fig.add_subplot(grid[c, 2]), parts[c], "output",
+                  title=f"cross-correlation of\nchannel {names[c]} and slice {c}")
     ax = fig.add_subplot(grid[:, 3])
     draw_grid(ax, out, "output", title="output = sum of the three\n(one 2D map)"
               if channels == 3 else "output = sum over channels")

@@ -220,7 +220,7 @@ def _explorer_draw(fig: Figure, kernel: int, d1: int, d2: int, d3: int) -> str:
     ax_row.set_xticks([-half, 0, half])
     ax_row.set_yticks([0, int(profile.max())])
     ax_row.tick_params(labelsize=7)
-    ax_row.set_title(f"paths per pixel of one row: {int(hit.sum())} of {profile.size}", fontsize=9)
+    ax_row.set_title(f"paths per offset along one axis: {int(hit.sum())} of {profile.size} reached", fontsize=9)
     terms = " + ".join(f"{d}*{kernel - 1}" for d in dilations)
     layer_code = ", ".join(
         f"nn.Conv2d(1, 1, {kernel}, dilation={d}" + (f", padding={d * (kernel - 1) // 2})"
@@ -228,8 +228,8 @@ def _explorer_draw(fig: Figure, kernel: int, d1: int, d2: int, d3: int) -> str:
         for d in dilations
     )
     return (
-        "left: paths from each pixel to the output unit (green), grey: none; right: the middle row"
-        " (x: never reached)\n"
+        "left: paths from each pixel to the output unit (green), grey: none; right: paths per offset"
+        " along one axis, the map being their outer product (x: never reached)\n"
         f"receptive field = 1 + {terms} = {field}   (receptive_field: {field} x {field}; "
         f"autograd: {measured[0]} x {measured[1]})\n"
         f"pixels that reach the output unit: {reached} of {grad.size} "

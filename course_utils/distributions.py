@@ -117,7 +117,11 @@ class _HistogramView:
         self.ax.legend(handles=handles, fontsize=8, loc="upper right", frameon=False)
         tallest = max(max(self.bars[n].get_data().values.max(), 1.0) for n in names)
         self.ax.set_ylim(0, 1.12 * tallest)
-        self.title.set_text(f"{sample_size:,} samples, {bins} bins, seed {seed}")
+        if distribution == "both":  # the grid of both: 2 * bins on [-4, 4]
+            drawn, where = 2 * bins, "[-4, 4]"
+        else:
+            drawn, where = bins, "[0, 1]" if distribution == "rand" else "[-4, 4]"
+        self.title.set_text(f"{sample_size:,} samples, {drawn} bins on {where}, seed {seed}")
         return "\n".join(lines)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import random
 import time
 
@@ -67,6 +68,40 @@ def test_gridding_numbers():
     assert tuple(hybrid.shape) == (17, 17) and int((hybrid > 0).sum()) == 289
     # the total number of paths is 9 ** 3 whatever the dilations
     assert gridded.sum().item() == hybrid.sum().item() == 9**3
+
+
+def test_no_holes_rule_over_every_panel_setting():
+    """No common factor is needed but not enough; the rule of 04_dilated_convolution (sorted, the
+    smallest dilation is 1 and each is at most 1 + (k - 1) times the sum of the smaller ones) says
+    exactly which settings of the panel leave no holes, checked against the 2D coverage map."""
+    def rule(k, dilations):
+        smaller = 0
+        for d in sorted(dilations):
+            if d > 1 + (k - 1) * smaller:
+                return False
+            smaller += d
+        return True
+
+    coprime_with_holes = {k: 0 for k in range(2, 6)}
+    for k in range(2, 6):
+        for ds in itertools.product(range(1, 6), repeat=3):
+            no_holes = bool((coverage_map([(k, 1, d) for d in ds]) > 0).all())
+            assert rule(k, ds) == no_holes, (k, ds)
+            if math.gcd(*ds) > 1:
+                assert not no_holes, (k, ds)
+            elif not no_holes:
+                coprime_with_holes[k] += 1
+    assert coprime_with_holes == {2: 93, 3: 66, 4: 57, 5: 54}   # of the 115 triples without a common factor
+
+
+def test_explorer_right_plot_is_labelled_as_the_one_axis_profile():
+    explorer = dilation_explorer()
+    assert "right: paths per offset along one axis" in explorer.caption
+    titles = [ax.get_title() for ax in explorer.fig.axes]
+    assert "paths per offset along one axis: 7 of 13 reached" in titles
+    profile = _coverage_1d(3, (2, 2, 2))
+    grad = coverage_map([(3, 1, 2)] * 3).numpy()
+    np.testing.assert_array_equal(grad, np.outer(profile, profile))   # what "outer product" claims
 
 
 def test_coverage_map_margin_and_specs():

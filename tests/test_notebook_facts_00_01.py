@@ -41,6 +41,35 @@ def test_measured_values_agree_with_theory_at_a_million_samples():
     assert describe(sample("rand", 10_000))["max"] < 1
 
 
+def test_rand_maximum_is_shown_below_one():
+    # The table prints max 1.0000 at four decimals; the line under it shows the value is below 1.
+    set_seed(0)
+    torch.rand(6), torch.randn(6)
+    top = torch.rand(1_000_000).max().item()
+    assert f"{top:9.4f}".strip() == "1.0000"  # "its maximum reads 1.0000 at four decimals"
+    assert top < 1 and f"{top:.7f}" == "0.9999990" and f"{1 - top:.2e}" == "1.01e-06"
+    assert (1 - top) * 2**24 == 17  # a multiple of 2**-24: exact on any CPU, far from a rounding edge
+
+
+def test_histogram_title_counts_the_bins_drawn():
+    # "In the both view the two samplers share one grid on [-4, 4] with twice the slider's bins"
+    from matplotlib.figure import Figure
+
+    from course_utils.distributions import draw_histogram
+
+    for bins in (5, 40, 100):
+        for distribution, drawn, where in (("both", 2 * bins, "[-4, 4]"), ("rand", bins, "[0, 1]"),
+                                           ("randn", bins, "[-4, 4]")):
+            fig = Figure()
+            draw_histogram(fig, distribution, 1_000, bins, 0)
+            view = fig._course_histogram
+            assert view.title.get_text() == f"1,000 samples, {drawn} bins on {where}, seed 0"
+            for name in ("rand", "randn") if distribution == "both" else (distribution,):
+                edges = view.bars[name].get_data().edges
+                assert len(edges) - 1 == drawn
+                assert (edges[0], edges[-1]) == ((0, 1) if where == "[0, 1]" else (-4, 4))
+
+
 def test_image_tensor_facts():
     X = torch.rand(size=(1, 3, 320, 480))
     assert tuple(X.shape) == (1, 3, 320, 480) and X.numel() == 460_800

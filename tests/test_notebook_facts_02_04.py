@@ -7,6 +7,7 @@ a helper and the prose cannot drift together.
 from __future__ import annotations
 
 import itertools
+import math
 import warnings
 
 import pytest
@@ -79,6 +80,39 @@ def test_02_one_by_one_convolution():
     assert out_size(layer, 1, 512, 10, 15) == (1, 21, 10, 15)
     assert 21 * 512 == 10752 == layer.weight.numel()
     assert sum(p.numel() for p in layer.parameters()) == 10773
+
+
+# 02: sliding axes from the weight, kernel naming, figure titles -----------------------------
+
+def test_02_sliding_axes_are_counted_on_the_weight():
+    # "the weight has an axis for the output channels, one for the input channels, and one per
+    # sliding axis, so the count is weight.dim() - 2"; an unbatched input has one axis fewer.
+    for d, layer in ((1, nn.Conv1d(2, 4, 3)), (2, nn.Conv2d(3, 4, 3)), (3, nn.Conv3d(3, 4, 3)),
+                     (2, nn.Conv2d(4, 6, 3, groups=2)), (2, nn.ConvTranspose2d(3, 4, 3))):
+        assert layer.weight.dim() - 2 == d
+    conv = nn.Conv2d(3, 4, 3)
+    unbatched = torch.zeros(3, 8, 8)
+    assert out_size(conv, 3, 8, 8) == (4, 6, 6) and unbatched.dim() - 2 == 1 != conv.weight.dim() - 2
+
+
+def test_02_weight_holds_one_3d_kernel_per_output_channel():
+    # "It holds out_channels kernels: weight[o] is the 3D kernel (in_channels / groups, kH, kW)"
+    for cin, cout, k, g in ((3, 2, 3, 1), (3, 4, 3, 1), (4, 6, (3, 5), 2), (8, 8, 1, 8)):
+        layer = nn.Conv2d(cin, cout, k, groups=g)
+        kh, kw = layer.kernel_size
+        assert len(layer.weight) == cout
+        assert all(tuple(kernel.shape) == (cin // g, kh, kw) for kernel in layer.weight)
+
+
+def test_02_multichannel_titles_say_cross_correlation():
+    # The notebook defines * as the flipped convolution; the figure's panels are cross-correlations.
+    from course_utils import multichannel_figure
+
+    fig = multichannel_figure(torch.ones(3, 4, 4), torch.ones(3, 3, 3))
+    titles = [ax.get_title() for ax in fig.axes]
+    assert [t for t in titles if t.startswith("cross-correlation")] == [
+        f"cross-correlation of\nchannel {n} and slice {c}" for c, n in enumerate("RGB")]
+    assert not any("*" in t for t in titles)
 
 
 # --- 03_conv2d_parameters ------------------------------------------------------------------
@@ -160,6 +194,13 @@ def test_04_padding_that_keeps_the_size():
     assert out_size(nn.Conv2d(1, 16, 3, padding=2, dilation=(2, 2)), 1, 1, 10, 10) == (1, 16, 10, 10)
     for k, d in itertools.product((3, 5, 7), (1, 2, 3)):
         assert out_size(nn.Conv2d(1, 1, k, padding=d * (k - 1) // 2, dilation=d), 1, 1, 10, 10)[-1] == 10
+    # "a whole number when k is odd or d even": exactly then, and then it keeps the size
+    for k, d in itertools.product(range(1, 10), range(1, 7)):
+        whole = d * (k - 1) % 2 == 0
+        assert whole == (k % 2 == 1 or d % 2 == 0), (k, d)
+        kept = out_size(nn.Conv2d(1, 1, k, padding=d * (k - 1) // 2, dilation=d), 1, 1, 40, 40)[-1] == 40
+        assert kept == whole, (k, d)
+    assert 2 * (4 - 1) // 2 == 3   # k = 4, d = 2 in the notebook
 
 
 def walk_field(specs):
@@ -182,6 +223,10 @@ def test_04_receptive_fields():
     assert walk_field([(3, 2, 1), (3, 1, 2), (3, 1, 1)]) == 15
     assert walk_field([(7, 2, 1), (3, 2, 1), (3, 1, 1)]) == 19
     assert (walk_field([(3, 1, 1), (3, 1, 1)]), walk_field([(5, 1, 2), (3, 1, 1)])) == (5, 11)
+    # the notebook shows every field as (height, width): an int from receptive_field becomes a pair
+    for layers in ([(3, 2, 1), (3, 1, 2), (3, 1, 1)], [(7, 2, 1), (3, 2, 1), (3, 1, 1)]):
+        assert isinstance(receptive_field(layers), int)
+    assert receptive_field([((3, 5), 1, (1, 2)), (3, 1, 1)]) == (5, 11)
 
 
 def test_04_autograd_measurement_in_the_notebook():
@@ -215,3 +260,50 @@ def test_04_gridding_numbers():
         assert all(o % 2 == 0 for o in reached_offsets(k, (2, 2, 2)))                 # even offsets
     assert len(reached_offsets(3, (1, 1, 2))) == max(reached_offsets(3, (1, 1, 2))) + 1
     assert receptive_field([(3, 1, 2)] * 3) == 13
+
+
+def fills_its_field(k, dilations):
+    """The notebook's rule: sorted, the smallest dilation is 1 and each is at most
+    1 + (k - 1) times the sum of the smaller ones."""
+    smaller = 0
+    for d in sorted(dilations):
+        if d > 1 + (k - 1) * smaller:
+            return False
+        smaller += d
+    return True
+
+
+def has_holes(kernel, dilations):
+    offsets = reached_offsets(kernel, dilations)
+    return len(offsets) < max(offsets) + 1
+
+
+def test_04_no_common_factor_is_not_enough():
+    triples = list(itertools.product(range(1, 6), repeat=3))
+    coprime = [ds for ds in triples if math.gcd(*ds) == 1]
+    assert len(coprime) == 115
+    assert sum(has_holes(3, ds) for ds in coprime) == 66
+    assert all(has_holes(3, ds) for ds in [(1, 4, 5), (1, 5, 5), (2, 3, 5)])
+    assert all(has_holes(k, ds) for k in range(2, 6) for ds in triples if math.gcd(*ds) > 1)  # needed
+    assert 2 <= 1 + 2 * 1 and 5 <= 1 + 2 * 3 and 4 > 1 + 2 * 1 and 2 <= 1 + 2 * 2
+    assert not has_holes(3, (1, 2, 5)) and not has_holes(3, (1, 1, 2))
+
+
+def test_04_rule_for_no_holes_over_the_panel_and_beyond():
+    # every setting of the panel: k from 2 to 5, three dilations from 1 to 5
+    panel = [(k, ds) for k in range(2, 6) for ds in itertools.product(range(1, 6), repeat=3)]
+    assert len(panel) == 500
+    assert [ds for k, ds in panel if fills_its_field(k, ds) == has_holes(k, ds)] == []
+    # and on stacks of one to four layers, k from 2 to 6, dilations from 1 to 7 (offsets built layer by layer)
+    for k, n in itertools.product(range(2, 7), range(1, 5)):
+        for ds in itertools.product(range(1, 8), repeat=n):
+            offsets = {0}
+            for d in ds:
+                offsets = {o + t * d for o in offsets for t in range(k)}
+            assert fills_its_field(k, ds) == (len(offsets) == max(offsets) + 1), (k, ds)
+
+
+def test_04_exercise_four():
+    offsets = reached_offsets(3, (1, 4, 5))
+    assert max(offsets) + 1 == 21 and sorted(set(range(21)) - offsets) == [3, 17]
+    assert 21 * 21 - 19 * 19 == 80 == int((coverage_map([(3, 1, 1), (3, 1, 4), (3, 1, 5)]) == 0).sum())

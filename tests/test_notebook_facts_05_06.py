@@ -96,3 +96,85 @@ def test_06_sizes():
     assert matching_output_padding((15, 20), 3, stride=2, padding=1) == (0, 1)
     assert conv_output_size((15, 20), 3, stride=2, padding=1) == (8, 10)
     assert conv_transpose_output_size((8, 10), 3, 2, 1, (0, 1)) == (15, 20)
+
+
+def test_05_input_gradient_is_ct_times_grad_output():
+    w = torch.arange(1.0, 10.0).reshape(3, 3)
+    C = conv2d_matrix(w, 4)
+    x = torch.randn(1, 1, 4, 4, dtype=torch.float64, requires_grad=True)
+    target = torch.randn(1, 1, 2, 2, dtype=torch.float64)
+    out = F.conv2d(x, w.double()[None, None])
+    loss = ((out - target) ** 2).sum()  # a scalar function of the output
+    grad_output = 2 * (out - target)  # d loss / d out
+    loss.backward()
+    torch.testing.assert_close(x.grad.flatten(), C.double().T @ grad_output.detach().flatten())
+
+
+def test_05_matrix_figure_panels_number_the_elements():
+    import course_utils.transposed_diagrams as td
+
+    grids = []
+    original = td._board
+    td._board = lambda fig, g, **kw: grids.extend(g)
+    try:
+        td._draw_conv_matrix(None, torch.arange(1.0, 10.0).reshape(3, 3), 4, 1, 0, 1)
+    finally:
+        td._board = original
+    assert grids[0].values.tolist() == torch.arange(16).reshape(4, 4).tolist()  # x0..x15
+    assert grids[-1].role == "output" and grids[-1].values.tolist() == [[0, 1], [2, 3]]  # y0..y3
+    y = F.conv2d(torch.arange(16.0).reshape(1, 1, 4, 4), torch.arange(1.0, 10.0).reshape(1, 1, 3, 3))
+    assert y.flatten().tolist() != [0, 1, 2, 3]  # the panel shows positions, not these values
+
+
+def test_06_output_padding_with_stride_1_only_adds_zeros_or_cropped_cells():
+    out = F.conv_transpose2d(X, W, dilation=2, output_padding=1)
+    assert out.shape[-2:] == (5, 5)
+    torch.testing.assert_close(out[..., :4, :4], F.conv_transpose2d(X, W, dilation=2))
+    assert out[0, 0, 4].tolist() == [0.0] * 5 and out[0, 0, :, 4].tolist() == [0.0] * 5
+    # in general (stride 1): the full result, zero-extended at the bottom/right, then cropped
+    gen = torch.Generator().manual_seed(0)
+    for d in (2, 3, 4):
+        for op in range(1, d):
+            for p in range(3):
+                for k in (2, 3):
+                    x = torch.randn(1, 1, 4, 5, generator=gen, dtype=torch.float64)
+                    w = torch.randn(1, 1, k, k, generator=gen, dtype=torch.float64)
+                    got = F.conv_transpose2d(x, w, dilation=d, padding=p, output_padding=op)
+                    full = F.pad(F.conv_transpose2d(x, w, dilation=d), (0, op, 0, op))
+                    h, wd = full.shape[-2:]
+                    torch.testing.assert_close(got, full[..., p:h - p, p:wd - p])
+                    # a stride-1 convolution maps each input size to its own output size: no floor
+                    sizes = [conv_output_size(n, k, stride=1, padding=p, dilation=d) for n in range(9, 20)]
+                    assert len(set(sizes)) == len(sizes)
+
+
+def _zero_insertion_as_written(x, weight, stride, padding, output_padding, groups, dilation):
+    """The recipe of notebook 06, section 8, step by step as its text says it."""
+    n, c_in, h, w = x.shape
+    (sh, sw), (ph, pw), (oph, opw), (dh, dw) = stride, padding, output_padding, dilation
+    kh, kw = weight.shape[-2:]
+    spread = x.new_zeros(n, c_in, (h - 1) * sh + 1, (w - 1) * sw + 1)
+    spread[..., ::sh, ::sw] = x  # stride - 1 zeros between the input elements
+    qh, qw = dh * (kh - 1) - ph, dw * (kw - 1) - pw  # dilation*(k-1) - padding around them
+    padded = F.pad(spread, (qw, qw + opw, qh, qh + oph))  # plus output_padding at the bottom/right
+    # (in, out/groups, kH, kW) -> swap the first two axes within each group -> (out, in/groups, kH, kW)
+    c_out_g = weight.shape[1]
+    swapped = weight.reshape(groups, c_in // groups, c_out_g, kh, kw).transpose(1, 2)
+    swapped = swapped.reshape(groups * c_out_g, c_in // groups, kh, kw)
+    flipped = swapped.flip(-2, -1)  # flipped in both axes
+    return F.conv2d(padded, flipped, stride=1, padding=0, dilation=dilation, groups=groups)
+
+
+def test_06_zero_insertion_recipe_as_written():
+    gen = torch.Generator().manual_seed(0)
+    cases = [  # (c_in, c_out, groups, stride, padding, output_padding, dilation, kernel)
+        ((3, 2, 1, (2, 2), (1, 1), (1, 1), (2, 2), (3, 3))),
+        ((4, 6, 2, (2, 1), (1, 0), (1, 0), (1, 2), (3, 2))),
+        ((2, 5, 1, (3, 2), (2, 1), (2, 0), (3, 2), (2, 3))),
+        ((6, 3, 3, (1, 1), (0, 2), (1, 1), (2, 3), (3, 3))),
+    ]
+    for c_in, c_out, g, s, p, op, d, k in cases:
+        x = torch.randn(2, c_in, 5, 4, generator=gen, dtype=torch.float64)
+        w = torch.randn(c_in, c_out // g, *k, generator=gen, dtype=torch.float64)
+        expected = F.conv_transpose2d(x, w, stride=s, padding=p, output_padding=op, groups=g, dilation=d)
+        torch.testing.assert_close(_zero_insertion_as_written(x, w, s, p, op, g, d), expected)

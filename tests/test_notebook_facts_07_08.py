@@ -96,6 +96,29 @@ def test_07_checkerboard_comparison():
     assert spread(c) == 0 and spread(d) == pytest.approx(0, abs=1e-6)
 
 
+def test_07_one_bilinear_setting_per_factor_equals_interpolate():
+    """Factors 1..8, kernel sizes 1..2f+5, every padding < k and output_padding < f giving f*H."""
+    x = torch.rand(1, 1, 7, 9, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    for f in range(1, 9):
+        ref = F.interpolate(x, scale_factor=f, mode="bilinear", align_corners=False)
+        found = {}
+        for k in range(1, 2 * f + 6):
+            for p in range(k):
+                for op in range(f):
+                    if conv_transpose_output_size(7, k, f, p, op) != 7 * f:
+                        continue
+                    y = F.conv_transpose2d(x, bilinear_kernel(1, 1, k).double(), stride=f, padding=p,
+                                           output_padding=op)
+                    rings = [b for b in range(3 * f) if torch.allclose(
+                        y[..., b:7 * f - b, b:9 * f - b], ref[..., b:7 * f - b, b:9 * f - b])]
+                    if rings:
+                        found[(k, p, op)] = rings[0]  # the narrowest border outside which they agree
+        assert found == {(2 * f - f % 2, f // 2, 0): f // 2}
+        assert bilinear_upsampler(1, f).kernel_size == (2 * f - f % 2,) * 2
+        assert bilinear_upsampler(1, f).padding == (f // 2,) * 2
+        # for f = 3 this excludes k6 (p2 op1 gives 3H too): an even kernel cannot give x3
+
+
 def test_08_fcn_shapes():
     assert (10 - 1) * 32 - 2 * 16 + 64 == 320 and (15 - 1) * 32 - 32 + 64 == 480
     assert nn.Conv2d(512, 21, 1)(torch.rand(1, 512, 10, 15)).shape == (1, 21, 10, 15)

@@ -32,3 +32,14 @@ def _padding_for_dilated_kernel() -> int:
           explanation="7 offsets per axis (-9, -6, ..., 9), so 7 * 7 = 49 of the 19 * 19 = 361 pixels.")
 def _pixels_reached() -> int:
     return int((coverage_map([(3, 1, 3)] * 3) > 0).sum())
+
+
+@exercise("04.4", "Three 3x3 layers with dilations 1, 4 and 5 have no common factor greater than 1. How many "
+          "pixels of their 21 x 21 receptive field never reach one output unit?",
+          hint="Along one axis the offsets are sums of one value from {0, 1, 2}, one from {0, 4, 8} and one "
+               "from {0, 5, 10}: which of 0 to 20 are missing? The 2D count of reached pixels is the square "
+               "of the 1D one. Or use coverage_map.",
+          explanation="Offsets 3 and 17 are never reached, so 19 of 21 per axis: 21 * 21 - 19 * 19 = 80. "
+                      "Sorted, 4 is more than 1 + 2 * 1, so offset 3 is skipped (and 17 = 20 - 3 by symmetry).")
+def _holes_without_common_factor() -> int:
+    return int((coverage_map([(3, 1, 1), (3, 1, 4), (3, 1, 5)]) == 0).sum())
