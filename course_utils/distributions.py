@@ -92,7 +92,7 @@ class _HistogramView:
         names = DISTRIBUTIONS if distribution == "both" else (distribution,)
         lo, hi = (-0.1, 1.1) if distribution == "rand" else (-4.2, 4.2)
         self.ax.set_xlim(lo, hi)
-        lines = [f"{'':6} {'law':8} {'mean':>9} {'theory':>7} {'variance':>9} {'theory':>7} {'min':>8} {'max':>8}"]
+        lines = [f"{'':6} {'law':8} {'mean':>9} {'theory':>7} {'variance':>9} {'theory':>7} {'min':>10} {'max':>10}"]
         for name in DISTRIBUTIONS:
             shown = name in names
             self.bars[name].set_visible(shown)
@@ -111,7 +111,7 @@ class _HistogramView:
             stats, theory = describe(values), THEORY[name]
             lines.append(
                 f"{name:6} {theory['law']:8} {stats['mean']:9.4f} {theory['mean']:7.4f} "
-                f"{stats['variance']:9.4f} {theory['variance']:7.4f} {stats['min']:8.3f} {stats['max']:8.3f}"
+                f"{stats['variance']:9.4f} {theory['variance']:7.4f} {stats['min']:10.7f} {stats['max']:10.7f}"
             )
         handles = [a for n in names for a in (self.bars[n], self.curves[n])]
         self.ax.legend(handles=handles, fontsize=8, loc="upper right", frameon=False)

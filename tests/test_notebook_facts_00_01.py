@@ -106,3 +106,19 @@ def test_environment_report_reads_the_pins():
     rows = check_environment()
     assert {r.name for r in rows} >= {"torch", "numpy", "matplotlib", "pillow", "ipywidgets"}
     assert all(r.ok for r in rows), [str(r) for r in rows if not r.ok]
+
+
+def test_histogram_caption_never_shows_the_max_of_rand_as_1():
+    """The notebook says 1 never comes out of torch.rand; the panel's table prints min and max with 7
+    decimals, enough to show every float32 below 1 (the largest is 1 - 2**-24 = 0.99999994) below 1."""
+    from matplotlib.figure import Figure
+
+    from course_utils.distributions import SAMPLE_SIZES, draw_histogram
+
+    assert f"{1 - 2**-24:.7f}" == "0.9999999"
+    fig = Figure()
+    for n in SAMPLE_SIZES:
+        for seed in range(10):
+            caption = draw_histogram(fig, "rand", n, 40, seed)
+            row = next(line for line in caption.splitlines() if line.startswith("rand "))
+            assert float(row.split()[-1]) < 1, row
