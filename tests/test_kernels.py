@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import torch
 import torch.nn.functional as F
+from _refusals import LIMIT, raises_fast
 from hypothesis import given
 from hypothesis import strategies as st
 from matplotlib.figure import Figure
@@ -178,14 +177,6 @@ def test_steady_counts_are_the_central_period_of_torchs_map(layers):
             assert steady_counts(k, s, layers) == (int(window.min()), int(window.max())), (k, s, layers)
 
 
-def raises_fast(error, message, fn):
-    start = time.perf_counter()
-    with pytest.raises(error, match=message):
-        fn()
-    assert time.perf_counter() - start < 1.0  # refused before anything big is built
-
-
-LIMIT = r"would hold [\d,]+ numbers .*at most 33,554,432"
 
 
 @pytest.mark.parametrize(
