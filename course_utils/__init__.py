@@ -2,90 +2,93 @@
 
 Everything a notebook needs is importable from here, e.g.
 ``from course_utils import set_seed, load_image, conv_output_size``.
-Importing the package has no side effects: it seeds nothing and changes no settings.
+Importing the package has no side effects: it seeds nothing and changes no settings, and it
+loads a name's module only when the name is first used, so ``import course_utils.conv`` (the
+engine) does not load matplotlib or ipywidgets.
+
+The layers (see DESIGN.md): ``conv/`` the engine (torch only), ``scenes/`` what each diagram
+shows as data, ``draw/`` scenes to SVG and matplotlib plots, ``panels/`` the live panels.
 """
 
-from .arithmetic import conv_output_size, conv_transpose_output_size
-from .distributions import histogram_explorer
-from .exercises import check
-from .images import load_image
-from .plotting import COLORS, draw_grid, figure_to_png, new_figure, role_legend, show_images
-from .seeding import pick_device, set_seed
-from .transforms import normalize, to_tensor, transform_invert
-from .widgets import Explorer
+from __future__ import annotations
 
-# --- 02-04 convolution (receptive field, ...) ---
-# isort: split
-from .arithmetic import receptive_field
-from .conv_diagrams import (
-    PADDING_MODES,
-    conv2d_explorer,
-    conv2d_line,
-    conv_dimensions_figure,
-    group_connections,
-    groups_figure,
-    multichannel_figure,
-    padding_modes_figure,
-)
-from .dilation import (
-    coverage_figure,
-    coverage_map,
-    dilated_kernel_figure,
-    dilation_explorer,
-    measure_receptive_field,
-)
+import importlib
+from typing import Any
 
-# --- 05-06 transposed convolution (scatter, zero insertion, matrix, ...) ---
-# isort: split
-from .matrix import conv2d_matrix
-from .transposed import (
-    ScatterStep,
-    conv_transpose2d_scatter,
-    conv_transpose2d_steps,
-    conv_transpose2d_zero_insertion,
-    matching_output_padding,
-)
-from .transposed_diagrams import (
-    conv_matrix_explorer,
-    conv_matrix_figure,
-    example_input,
-    example_kernel,
-    scatter_explorer,
-    scatter_figure,
-    scatter_sum_figure,
-    zero_insertion_figure,
-)
-
-# --- 07-08 upsampling and segmentation (bilinear kernel, FCN, ...) ---
-# isort: split
-from .fcn import ShapesFCN, build_shapes_fcn, fcn32s, fcn_head, resnet_like_backbone
-from .kernels import (
-    bilinear_kernel,
-    bilinear_profile,
-    bilinear_upsampler,
-    draw_overlap,
-    overlap_count,
-    overlap_explorer,
-)
-from .segmentation import (
-    SHAPE_CLASSES,
-    ShapesData,
-    confusion_matrix,
-    iou_per_class,
-    make_shapes,
-    make_shapes_data,
-    mean_iou,
-    segmentation_grid,
-)
-from .training import (
-    TrainingMonitor,
-    TrainResult,
-    predict,
-    segmentation_loss,
-    soft_dice_loss,
-    steps_to_reach,
-    train_segmentation,
-)
+#: Each public name and the module that defines it.
+_WHERE: dict[str, str] = {
+    "conv_output_size": ".conv.sizes",
+    "conv_transpose_output_size": ".conv.sizes",
+    "histogram_explorer": ".distributions",
+    "check": ".exercises",
+    "load_image": ".images",
+    "COLORS": ".plotting",
+    "draw_grid": ".plotting",
+    "figure_to_png": ".plotting",
+    "new_figure": ".plotting",
+    "role_legend": ".plotting",
+    "show_images": ".plotting",
+    "pick_device": ".seeding",
+    "set_seed": ".seeding",
+    "normalize": ".transforms",
+    "to_tensor": ".transforms",
+    "transform_invert": ".transforms",
+    "Explorer": ".widgets",
+    "receptive_field": ".conv.sizes",
+    "PADDING_MODES": ".conv_diagrams",
+    "conv2d_explorer": ".conv_diagrams",
+    "conv2d_line": ".conv_diagrams",
+    "conv_dimensions_figure": ".conv_diagrams",
+    "group_connections": ".conv_diagrams",
+    "groups_figure": ".conv_diagrams",
+    "multichannel_figure": ".conv_diagrams",
+    "padding_modes_figure": ".conv_diagrams",
+    "coverage_figure": ".dilation",
+    "coverage_map": ".conv.receptive",
+    "dilated_kernel_figure": ".dilation",
+    "dilation_explorer": ".dilation",
+    "measure_receptive_field": ".conv.receptive",
+    "conv2d_matrix": ".conv.matrix",
+    "ScatterStep": ".conv.transposed",
+    "conv_transpose2d_scatter": ".conv.transposed",
+    "conv_transpose2d_steps": ".conv.transposed",
+    "conv_transpose2d_zero_insertion": ".conv.transposed",
+    "matching_output_padding": ".conv.transposed",
+    "conv_matrix_explorer": ".transposed_diagrams",
+    "conv_matrix_figure": ".transposed_diagrams",
+    "example_input": ".transposed_diagrams",
+    "example_kernel": ".transposed_diagrams",
+    "scatter_explorer": ".transposed_diagrams",
+    "scatter_figure": ".transposed_diagrams",
+    "scatter_sum_figure": ".transposed_diagrams",
+    "zero_insertion_figure": ".transposed_diagrams",
+    "ShapesFCN": ".fcn",
+    "build_shapes_fcn": ".fcn",
+    "fcn32s": ".fcn",
+    "fcn_head": ".fcn",
+    "resnet_like_backbone": ".fcn",
+    "bilinear_kernel": ".conv.bilinear",
+    "bilinear_profile": ".conv.bilinear",
+    "bilinear_upsampler": ".conv.bilinear",
+    "draw_overlap": ".kernels",
+    "overlap_count": ".conv.bilinear",
+    "overlap_explorer": ".kernels",
+    "SHAPE_CLASSES": ".segmentation",
+    "ShapesData": ".segmentation",
+    "confusion_matrix": ".segmentation",
+    "iou_per_class": ".segmentation",
+    "make_shapes": ".segmentation",
+    "make_shapes_data": ".segmentation",
+    "mean_iou": ".segmentation",
+    "segmentation_grid": ".segmentation",
+    "TrainingMonitor": ".training",
+    "TrainResult": ".training",
+    "predict": ".training",
+    "segmentation_loss": ".training",
+    "soft_dice_loss": ".training",
+    "steps_to_reach": ".training",
+    "train_segmentation": ".training",
+}
 
 __all__ = [
     # 02-04 convolution
@@ -164,3 +167,18 @@ __all__ = [
     "to_tensor",
     "transform_invert",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Load a public name's module on first use (PEP 562)."""
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'course_utils' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+

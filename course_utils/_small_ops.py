@@ -7,22 +7,9 @@ those operations on one thread and then restore the previous setting.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-import torch
 from matplotlib.figure import Figure
 
-
-@contextmanager
-def one_thread() -> Iterator[None]:
-    """Run the block with ``torch.set_num_threads(1)``; restore the previous count after."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
+from ._threads import one_thread  # noqa: F401 - re-exported for the old panels
 
 
 class ReusedAxesFigure(Figure):

@@ -25,7 +25,7 @@ from torch import nn
 
 from ._checks import check_choice, check_elements, check_int, check_number
 from ._small_ops import ReusedAxesFigure, one_thread
-from .arithmetic import conv_output_size
+from .conv.sizes import conv_output_size
 from .plotting import COLORS, _finite_tensor, draw_grid, new_figure, role_cmap
 from .widgets import Explorer, check_in_range, check_option, dropdown, int_slider
 

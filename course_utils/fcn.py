@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from ._checks import check_choice, check_elements, check_int
-from .kernels import bilinear_kernel
+from .conv.bilinear import bilinear_kernel
 
 __all__ = ["BasicBlock", "resnet_like_backbone", "fcn_head", "fcn32s", "ShapesFCN", "build_shapes_fcn", "RECIPE",
            "INITS"]

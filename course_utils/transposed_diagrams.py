@@ -27,10 +27,10 @@ from matplotlib.textpath import TextPath
 from matplotlib.transforms import Affine2D
 
 from ._checks import check_elements, check_int, check_tuple
-from .arithmetic import conv_output_size, conv_transpose_output_size
-from .matrix import conv2d_matrix
+from .conv.matrix import conv2d_matrix
+from .conv.sizes import conv_output_size, conv_transpose_output_size
+from .conv.transposed import ScatterStep, conv_transpose2d_steps
 from .plotting import COLORS, CourseFigure, _finite_tensor, role_cmap
-from .transposed import ScatterStep, conv_transpose2d_steps
 from .widgets import Explorer, check_in_range, int_slider, play
 
 __all__ = [

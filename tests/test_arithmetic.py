@@ -1,4 +1,4 @@
-"""course_utils.arithmetic against PyTorch: output sizes and receptive fields (02-04, 06).
+"""course_utils.conv.sizes against PyTorch: output sizes and receptive fields (02-04, 06).
 
 The property tests compare thousands of random settings with what PyTorch computes
 (zero mismatches allowed); the message tests check that each impossible setting is
@@ -282,9 +282,9 @@ def test_receptive_field_messages(layers, error, words):
 def test_docstring_examples():
     import doctest
 
-    import course_utils.arithmetic
+    import course_utils.conv.sizes
 
-    result = doctest.testmod(course_utils.arithmetic, extraglobs={"nn": nn})
+    result = doctest.testmod(course_utils.conv.sizes, extraglobs={"nn": nn})
     assert result.attempted >= 6 and result.failed == 0
 
 

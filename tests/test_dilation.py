@@ -23,7 +23,8 @@ from course_utils import (
     measure_receptive_field,
     receptive_field,
 )
-from course_utils.dilation import _coverage_1d, layer_specs
+from course_utils.conv.receptive import layer_specs
+from course_utils.dilation import _coverage_1d
 
 
 def paths_1d(kernel: int, dilations: list[int]) -> np.ndarray:

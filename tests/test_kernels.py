@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
 from course_utils import bilinear_kernel, bilinear_upsampler, overlap_count, overlap_explorer
-from course_utils.kernels import bilinear_profile, draw_overlap, steady_counts
+from course_utils.conv.bilinear import bilinear_profile, steady_counts
+from course_utils.kernels import draw_overlap
 
 
 def test_profile_k4_and_odd_sizes():

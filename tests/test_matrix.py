@@ -1,4 +1,4 @@
-"""course_utils.matrix.conv2d_matrix against F.conv2d, F.conv_transpose2d and autograd (notebook 05)."""
+"""course_utils.conv.matrix.conv2d_matrix against F.conv2d, F.conv_transpose2d and autograd (notebook 05)."""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ from course_utils import (
     mean_iou,
     overlap_count,
 )
-from course_utils.kernels import steady_counts
+from course_utils.conv.bilinear import steady_counts
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 

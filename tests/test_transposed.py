@@ -1,4 +1,4 @@
-"""course_utils.transposed against torch.nn.functional.conv_transpose2d (notebook 06)."""
+"""course_utils.conv.transposed against torch.nn.functional.conv_transpose2d (notebook 06)."""
 
 from __future__ import annotations
 

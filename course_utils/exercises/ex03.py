@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..arithmetic import conv_output_size
+from ..conv.sizes import conv_output_size
 from . import exercise
 
 

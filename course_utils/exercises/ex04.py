@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from torch import nn
 
-from ..arithmetic import conv_output_size, receptive_field
-from ..dilation import coverage_map
+from ..conv.receptive import coverage_map
+from ..conv.sizes import conv_output_size, receptive_field
 from . import exercise
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ..matrix import conv2d_matrix
+from ..conv.matrix import conv2d_matrix
 from . import exercise
 
 

@@ -6,8 +6,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..arithmetic import conv_transpose_output_size
-from ..transposed import matching_output_padding
+from ..conv.sizes import conv_transpose_output_size
+from ..conv.transposed import matching_output_padding
 from . import exercise
 
 

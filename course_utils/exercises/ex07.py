@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from ..kernels import bilinear_kernel, bilinear_upsampler, steady_counts
+from ..conv.bilinear import bilinear_kernel, bilinear_upsampler, steady_counts
 from . import exercise
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..arithmetic import receptive_field
+from ..conv.bilinear import bilinear_kernel
+from ..conv.sizes import receptive_field
 from ..fcn import ShapesFCN
-from ..kernels import bilinear_kernel
 from ..segmentation import mean_iou
 from . import exercise
 

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 import torch
 
-from ._checks import check_elements, check_int, check_tuple
-from .arithmetic import _compute_dtype, conv_output_size
+from .._checks import check_elements, check_int, check_tuple
+from .sizes import _compute_dtype, conv_output_size
 
 __all__ = ["conv2d_matrix"]
 

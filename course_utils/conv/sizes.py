@@ -14,7 +14,7 @@ from functools import reduce
 import torch
 from torch import nn
 
-from ._checks import check_int
+from .._checks import check_int
 
 __all__ = ["conv_output_size", "conv_transpose_output_size", "receptive_field"]
 

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from ._checks import check_elements, check_int, check_tuple
-from .arithmetic import (
+from .._checks import check_elements, check_int, check_tuple
+from .sizes import (
     _compute_dtype,
     _no_padding_string,
     conv_output_size,
