@@ -23,6 +23,7 @@ from matplotlib.patches import Patch, Rectangle
 from PIL import Image
 
 from ._checks import MAX_ELEMENTS, check_choice, check_int, check_number, check_tuple
+from .draw.colors import COLORS, ROLES
 
 __all__ = [
     "COLORS",
@@ -39,26 +40,6 @@ __all__ = [
 
 #: The most cells :func:`draw_grid` draws, and the most it writes a number in.
 _MAX_CELLS, _MAX_NUMBERS = 4096, 400
-
-#: One colour per role, the same in every diagram of the course.
-COLORS: dict[str, str] = {
-    "input": "#3b75af",  # blue
-    "kernel": "#ef8636",  # orange
-    "output": "#519e3e",  # green
-    "padding": "#d9d9d9",  # light grey: zeros that padding adds
-    "inserted": "#ececec",  # lighter grey: zeros that stride/dilation insert
-    "highlight": "#c53a32",  # red: the window or cell being discussed
-    "text": "#222222",
-}
-
-#: Human-readable label of each role, used in legends and panel titles.
-ROLES: dict[str, str] = {
-    "input": "input",
-    "kernel": "kernel",
-    "output": "output",
-    "padding": "padding zeros",
-    "inserted": "inserted zeros",
-}
 
 _CMAPS: dict[str, LinearSegmentedColormap] = {}
 

@@ -13,6 +13,7 @@ from .bilinear import (
     overlap_count,
     steady_counts,
 )
+from .geometry import copy_taps, padding_pair, window_taps
 from .matrix import conv2d_matrix
 from .receptive import coverage_map, layer_specs, measure_receptive_field
 from .sizes import conv_output_size, conv_transpose_output_size, receptive_field
@@ -35,6 +36,9 @@ __all__ = [
     "conv_transpose2d_steps",
     "conv_transpose2d_zero_insertion",
     "conv_transpose_output_size",
+    "copy_taps",
+    "padding_pair",
+    "window_taps",
     "coverage_map",
     "layer_specs",
     "matching_output_padding",

@@ -28,6 +28,12 @@ How answers are compared (:func:`answers_match`):
 An answer of a kind that cannot match (text where a number is expected, a dict,
 a tensor on the ``meta`` device) is simply wrong: ``check`` says "not yet" with
 the hint, never raises.
+
+A *code exercise* asks for a function (``check("02.5", conv1d_by_hand)``): it is
+registered with ``cases``, and its solution returns the reference function.
+``check`` calls both on several seeded random cases and shows the first case where
+they differ (see :mod:`course_utils.exercises._code`). A starter whose body is
+``...`` (it returns None) or ``raise NotImplementedError`` has "no answer yet".
 """
 
 from __future__ import annotations
@@ -44,6 +50,8 @@ from typing import Any
 import torch
 
 from .._checks import check_int
+from ._code import Cases
+from ._code import run as _run_code
 
 __all__ = ["check", "exercise", "Exercise", "Verdict", "EXERCISES", "answers_match"]
 
@@ -52,7 +60,9 @@ __all__ = ["check", "exercise", "Exercise", "Verdict", "EXERCISES", "answers_mat
 class Exercise:
     """One checkable question: ``solution()`` computes the expected answer.
 
-    ``digits`` is how many significant digits a decimal answer must get right.
+    ``digits`` is how many significant digits a decimal answer must get right. With
+    ``cases`` it is a code exercise: ``solution()`` returns the reference function and
+    ``cases(generator)`` draws the arguments of one of ``n_cases`` test cases.
     """
 
     key: str
@@ -61,6 +71,8 @@ class Exercise:
     hint: str
     explanation: str = ""
     digits: int = 4
+    cases: Cases | None = None
+    n_cases: int = 8
 
 
 @dataclass(frozen=True)
@@ -83,16 +95,20 @@ EXERCISES: dict[str, Exercise] = {}
 
 
 def exercise(
-    key: str, question: str, hint: str, explanation: str = "", *, digits: int = 4
+    key: str, question: str, hint: str, explanation: str = "", *, digits: int = 4,
+    cases: Cases | None = None, n_cases: int = 8,
 ) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
     """Decorator registering ``solution`` (a function computing the answer) under ``key``.
 
     ``digits``: significant digits a decimal answer must agree to (integers must be exact).
+    ``cases``: makes it a code exercise; ``solution()`` then returns the reference function,
+    and ``cases(generator)`` draws the positional arguments of one test case.
     """
     digits = check_int("digits", digits, minimum=1)
+    n_cases = check_int("n_cases", n_cases, minimum=1)
 
     def register(solution: Callable[[], Any]) -> Callable[[], Any]:
-        EXERCISES[key] = Exercise(key, question, solution, hint, explanation, digits)
+        EXERCISES[key] = Exercise(key, question, solution, hint, explanation, digits, cases, n_cases)
         return solution
 
     return register
@@ -188,9 +204,16 @@ def check(key: str, answer: Any) -> Verdict:
     """Say whether ``answer`` is right for exercise ``key``, with a hint when it is not.
 
     Introduced in 01_rand_vs_randn. Integers must be exact, decimals right to 4
-    significant digits (see this module's docstring for the full rules).
+    significant digits (see this module's docstring for the full rules). For a code
+    exercise ``answer`` is the learner's function: it is run on seeded random cases
+    and compared with the reference (introduced in 02_convolution_dimensions).
     """
     item = _load(key)
+    if item.cases is not None and answer is not None and answer is not Ellipsis:
+        status, text = _run_code(key, item.solution, item.cases, item.n_cases, answer)
+        if status == "right":
+            return Verdict(key, True, f"{text} {item.explanation}".rstrip())
+        return Verdict(key, False, f"{text}\nHint: {item.hint}")
     if answer is None or answer is Ellipsis:
         text = f"Exercise {key}: no answer yet. Replace ... with yours.\nHint: {item.hint}"
         return Verdict(key, False, text)

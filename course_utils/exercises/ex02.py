@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from . import exercise
@@ -37,3 +40,25 @@ def _conv1d_weight_shape() -> tuple[int, ...]:
           explanation="21 * 512 = 10752 weights + 21 biases = 10773; H and W stay 10 and 15.")
 def _one_by_one_parameters() -> int:
     return sum(p.numel() for p in nn.Conv2d(512, 21, kernel_size=1).parameters())
+
+
+def _signal_and_kernel(g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """A signal of 3 to 10 small whole numbers and a kernel of 1 to 3 (sums exact in float32)."""
+    length = int(torch.randint(3, 11, (), generator=g))
+    k = int(torch.randint(1, 4, (), generator=g))
+    x = torch.randint(-5, 6, (length,), generator=g).float()
+    w = torch.randint(-3, 4, (k,), generator=g).float()
+    return x, w
+
+
+@exercise("02.5", "Write conv1d_by_hand(x, w): the 1D cross-correlation of a signal x of shape (L,) with a "
+          "kernel w of shape (k,), no padding, stride 1, as a tensor of shape (L - k + 1,).",
+          hint="Output i is the dot product of w with the window x[i : i + k]; there are L - k + 1 windows. "
+               "Do not flip w: nn.Conv1d does not.",
+          explanation="It is what F.conv1d computes for one channel: a cross-correlation, the kernel not flipped.",
+          cases=_signal_and_kernel)
+def _conv1d_reference() -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    def conv1d_by_hand(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+        return F.conv1d(x[None, None], w[None, None])[0, 0]  # (N, C, L) in and out
+
+    return conv1d_by_hand

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import nn
 
@@ -44,3 +46,25 @@ def _widths_giving_four() -> tuple[int, ...]:
     conv = nn.Conv2d(1, 1, 3, stride=2, padding=1)
     with torch.no_grad():
         return tuple(w for w in range(1, 20) if conv(torch.zeros(1, 1, 1, w)).shape[-1] == 4)
+
+
+def _size_case(g: torch.Generator) -> tuple[int, int, int, int, int]:
+    """(n, k, s, p, d): a kernel of 1 to 7 taps, stride 1 to 4, padding 0 to 3, dilation 1 to 3, and an
+    input at least as large as the dilated kernel, so that the layer exists."""
+    k, s, p, d = (int(torch.randint(low, high, (), generator=g)) for low, high in ((1, 8), (1, 5), (0, 4), (1, 4)))
+    span = d * (k - 1) + 1
+    n = max(1, span - 2 * p) + int(torch.randint(0, 12, (), generator=g))
+    return n, k, s, p, d
+
+
+@exercise("03.5", "Write output_size(n, k, s, p, d): the output length of a convolution with input length n, "
+                  "kernel size k, stride s, padding p and dilation d (an int).",
+          hint="First the span of the dilated kernel, d(k - 1) + 1; count how many stride-s steps it can take "
+               "across the padded input n + 2p, and add the first position. Check with nn.Conv1d on torch.zeros.",
+          explanation="floor((n + 2p - d(k - 1) - 1) / s) + 1, the formula of this notebook.",
+          cases=_size_case)
+def _output_size_reference() -> Callable[[int, int, int, int, int], int]:
+    def output_size(n: int, k: int, s: int, p: int, d: int) -> int:
+        return int(conv_output_size(n, k, stride=s, padding=p, dilation=d))
+
+    return output_size

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import torch
 from torch import nn
 
 from ..conv.receptive import coverage_map
@@ -43,3 +46,26 @@ def _pixels_reached() -> int:
                       "Sorted, 4 is more than 1 + 2 * 1, so offset 3 is skipped (and 17 = 20 - 3 by symmetry).")
 def _holes_without_common_factor() -> int:
     return int((coverage_map([(3, 1, 1), (3, 1, 4), (3, 1, 5)]) == 0).sum())
+
+
+def _stack_case(g: torch.Generator) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """1 to 5 layers, each with a kernel of 1, 2, 3, 5 or 7 taps and a dilation of 1 to 4."""
+    layers = int(torch.randint(1, 6, (), generator=g))
+    sizes = (1, 2, 3, 5, 7)
+    kernel_sizes = tuple(sizes[int(i)] for i in torch.randint(0, len(sizes), (layers,), generator=g))
+    dilations = tuple(int(d) for d in torch.randint(1, 5, (layers,), generator=g))
+    return kernel_sizes, dilations
+
+
+@exercise("04.5", "Write receptive_field_of(kernel_sizes, dilations): the receptive field (pixels along one side) "
+                  "of one output unit of a stack of stride-1 convolutions, layer i having kernel size "
+                  "kernel_sizes[i] and dilation dilations[i] (an int).",
+          hint="One unit sees 1 pixel; every stride-1 layer widens the window by the span of its kernel minus 1.",
+          explanation="1 + sum of d(k - 1) over the layers: with stride 1 the layers' widenings simply add up.",
+          cases=_stack_case)
+def _receptive_field_reference() -> Callable[[tuple[int, ...], tuple[int, ...]], int]:
+    def receptive_field_of(kernel_sizes: tuple[int, ...], dilations: tuple[int, ...]) -> int:
+        field = receptive_field([(k, 1, d) for k, d in zip(kernel_sizes, dilations, strict=True)])
+        return int(field if isinstance(field, int) else field[0])
+
+    return receptive_field_of

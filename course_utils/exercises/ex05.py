@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 import torch.nn.functional as F
 
@@ -52,3 +54,29 @@ def padded_corner_row() -> int:
 def transpose_times_ones() -> torch.Tensor:
     w = torch.arange(1.0, 10.0).reshape(3, 3)
     return F.conv_transpose2d(torch.ones(1, 1, 2, 2), w[None, None])[0, 0]
+
+
+def _kernel_and_length(g: torch.Generator) -> tuple[torch.Tensor, int]:
+    """A kernel of 1 to 4 small whole numbers and an input length n of at least its size, up to 8."""
+    k = int(torch.randint(1, 5, (), generator=g))
+    n = k + int(torch.randint(0, 5, (), generator=g))
+    return torch.randint(-4, 5, (k,), generator=g).float(), n
+
+
+@exercise(
+    "05.5",
+    "Write conv_matrix_1d(w, n): the matrix C, of shape (n - k + 1, n), such that C @ x equals "
+    "F.conv1d(x[None, None], w[None, None])[0, 0] for every x of length n (w has k taps; no padding, "
+    "stride 1).",
+    "One row per output element, one column per input element. Row i holds the weights output i multiplies "
+    "the input with: which columns does its window cover, and in which order?",
+    "Row i is w placed at columns i to i + k - 1, zeros elsewhere: every row is the row above shifted right "
+    "by one (a Toeplitz matrix).",
+    cases=_kernel_and_length,
+)
+def _conv_matrix_reference() -> Callable[[torch.Tensor, int], torch.Tensor]:
+    def conv_matrix_1d(w: torch.Tensor, n: int) -> torch.Tensor:
+        basis = torch.eye(n)[:, None, :]  # column j of C is the convolution of the j-th basis vector
+        return F.conv1d(basis, w[None, None])[:, 0, :].T  # (n - k + 1, n)
+
+    return conv_matrix_1d

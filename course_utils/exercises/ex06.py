@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -55,3 +57,28 @@ def output_padding_for_8() -> int:
 )
 def weight_shape() -> tuple[int, ...]:
     return tuple(nn.ConvTranspose2d(6, 4, 3, groups=2, device="meta").weight.shape)  # no random init
+
+
+def _scatter_case(g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """An input of 1 to 3 x 1 to 3 and a kernel of 1 to 3 x 1 to 3 small whole numbers, stride 1 to 3."""
+    h, w, kh, kw = (int(v) for v in torch.randint(1, 4, (4,), generator=g))
+    x = torch.randint(-3, 4, (h, w), generator=g).float()
+    k = torch.randint(-3, 4, (kh, kw), generator=g).float()
+    return x, k, int(torch.randint(1, 4, (), generator=g))
+
+
+@exercise(
+    "06.5",
+    "Write trans_conv(x, k, stride): the transposed convolution of x (H, W) with the kernel k (kH, kW) and "
+    "the given stride, no padding, computed by scattering one scaled copy of k per input element, as a "
+    "tensor of shape ((H - 1) * stride + kH, (W - 1) * stride + kW).",
+    "Start from zeros of the output shape; every input element adds one copy of k scaled by its value. With "
+    "stride s, how far apart do the copies of two neighbouring elements start? Where copies overlap, they add.",
+    "Equal to F.conv_transpose2d(x[None, None], k[None, None], stride=stride)[0, 0].",
+    cases=_scatter_case,
+)
+def _trans_conv_reference() -> Callable[[torch.Tensor, torch.Tensor, int], torch.Tensor]:
+    def trans_conv(x: torch.Tensor, k: torch.Tensor, stride: int) -> torch.Tensor:
+        return F.conv_transpose2d(x[None, None], k[None, None], stride=stride)[0, 0]
+
+    return trans_conv

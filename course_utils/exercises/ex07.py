@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 
-from ..conv.bilinear import bilinear_kernel, bilinear_upsampler, steady_counts
+from ..conv.bilinear import bilinear_kernel, bilinear_profile, bilinear_upsampler, steady_counts
 from . import exercise
 
 
@@ -41,3 +43,21 @@ def _x8_border() -> float:
           explanation="(4, 9): 2 x 2 and 3 x 3; 5 is not a multiple of 2, so the counts are uneven.")
 def _overlap_k5_s2() -> tuple[int, int]:
     return steady_counts(5, 2)
+
+
+def _kernel_size(g: torch.Generator) -> tuple[int]:
+    """A kernel size from 1 to 16, odd or even."""
+    return (int(torch.randint(1, 17, (), generator=g)),)
+
+
+@exercise("07.5", "Write bilinear_1d(k): the 1D profile of bilinear_kernel for kernel size k, a tensor of k "
+                  "weights (the 2D kernel is the outer product of two of them).",
+          hint="The kernel is made for the factor f = (k + 1) // 2. The weights fall linearly, by 1/f per tap, on "
+               "both sides of a centre: where is the centre when k is odd, and when k is even?",
+          explanation="1 - |i - c| / f with f = (k + 1) // 2 and c = f - 1 for odd k, f - 0.5 for even k.",
+          cases=_kernel_size)
+def _profile_reference() -> Callable[[int], torch.Tensor]:
+    def bilinear_1d(k: int) -> torch.Tensor:
+        return bilinear_profile(k)
+
+    return bilinear_1d

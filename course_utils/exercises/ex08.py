@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import nn
 
 from ..conv.bilinear import bilinear_kernel
 from ..conv.sizes import receptive_field
 from ..fcn import ShapesFCN
-from ..segmentation import mean_iou
+from ..segmentation import iou_per_class, mean_iou
 from . import exercise
 
 
@@ -63,3 +65,26 @@ def _shapes_fcn_field_without_dilation() -> int:
 def _frozen_trainable_parameters() -> int:
     model = ShapesFCN(init="frozen")
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def _masks_and_class(g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """A predicted and a true mask of 2 to 5 x 2 to 5 pixels, 3 classes, and a class the truth contains."""
+    h, w = (int(v) for v in torch.randint(2, 6, (2,), generator=g))
+    target = torch.randint(0, 3, (h, w), generator=g)
+    prediction = torch.where(torch.rand(h, w, generator=g) < 0.6, target, torch.randint(0, 3, (h, w), generator=g))
+    cls = int(target.flatten()[int(torch.randint(0, h * w, (), generator=g))])
+    return prediction, target, cls
+
+
+@exercise("08.6", "Write iou(prediction, target, cls): the intersection over union of class cls between two "
+                  "masks of class indices of the same shape, as a number.",
+          hint="Make two boolean masks, prediction == cls and target == cls; & counts the pixels in both, | the "
+               "pixels in either.",
+          explanation="It matches iou_per_class(prediction, target, num_classes)[cls]; mean_iou averages it over "
+                      "the classes.",
+          cases=_masks_and_class)
+def _iou_reference() -> Callable[[torch.Tensor, torch.Tensor, int], float]:
+    def iou(prediction: torch.Tensor, target: torch.Tensor, cls: int) -> float:
+        return float(iou_per_class(prediction, target, 3)[cls])
+
+    return iou

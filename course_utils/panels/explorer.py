@@ -1,0 +1,297 @@
+"""A panel: a row of controls and a live view of a scene (used from 01 onwards).
+
+An :class:`Explorer` calls ``build(**values)`` whenever a control moves. ``build`` returns a scene
+(``course_utils.scenes``): the panel renders it to SVG and sends it to its :class:`SceneView`, which
+draws it in the browser and handles hover and Play there. A plot that is not a grid diagram (the
+histogram of 01) returns ``{"figure": fig, "caption": [...]}`` instead.
+
+Slider ranges are fixed: the panel never changes a learner's value. When ``build`` raises
+``ValueError`` or ``TypeError`` (an impossible combination), the last drawing stays, dimmed, and a
+message line of fixed height shows that sentence; :attr:`markup` is empty until a possible setting
+draws again. Tests and benchmarks drive a panel with :meth:`Explorer.set` and
+:meth:`Explorer.sweep`, and read :attr:`scene`, :attr:`markup`, :attr:`message` and :attr:`caption`.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import numbers
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import ipywidgets as widgets
+from IPython.display import SVG
+from IPython.display import Image as DisplayImage
+from traitlets import TraitError
+
+from .._checks import check_choice, check_int, check_number
+from ..scenes._scene import Scene
+from .view import SceneView, scene_markup
+
+__all__ = ["Explorer", "int_slider", "dropdown", "toggle", "check_in_range", "check_option"]
+
+BuildFn = Callable[..., Scene]
+
+_STYLE = {"description_width": "initial"}
+
+
+def check_in_range(name: str, value: object, lo: int, hi: int, step: int = 1) -> int:
+    """A panel factory's argument for a slider from ``lo`` to ``hi`` in steps of ``step`` (01 onwards).
+
+    Refuses (never clamps) a value the slider cannot hold: ``"input_size must be between 1
+    and 4 in this panel, got 10"``. With ``step > 1``, ``lo`` is a multiple of ``step``.
+    """
+    value = check_int(name, value)
+    if not lo <= value <= hi or value % step:
+        steps = f"a multiple of {step} " if step > 1 else ""
+        raise ValueError(f"{name} must be {steps}between {lo} and {hi} in this panel, got {value}")
+    return value
+
+
+def check_option(name: str, value: object, options: Sequence[Any]) -> Any:
+    """A panel factory's argument for a drop-down: one of ``options``, of the same kind (01 onwards).
+
+    ``True`` is not accepted for ``1``, nor ``1.0`` (the drop-down would show another value).
+    """
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        value = int(value)
+    check_choice(name, value, options)
+    if not any(type(option) is type(value) and option == value for option in options):
+        raise TypeError(f"{name} must be one of {', '.join(map(repr, options))}; "
+                        f"got {value!r} ({type(value).__name__})")
+    return value
+
+
+def int_slider(description: str, value: int, min: int, max: int, step: int = 1) -> widgets.IntSlider:
+    """An integer slider in the course's style (label on the left, value on the right)."""
+    return widgets.IntSlider(
+        value=value, min=min, max=max, step=step, description=description, style=_STYLE,
+        continuous_update=True, layout=widgets.Layout(width="250px"),
+    )
+
+
+def dropdown(description: str, options: Sequence[Any], value: Any = None) -> widgets.Dropdown:
+    """A drop-down list; ``options`` may be values or ``(label, value)`` pairs."""
+    dd = widgets.Dropdown(options=options, description=description, style=_STYLE,
+                          layout=widgets.Layout(width="250px"))
+    if value is not None:
+        dd.value = value
+    return dd
+
+
+def toggle(description: str, value: bool = False) -> widgets.Checkbox:
+    """A check box."""
+    return widgets.Checkbox(value=value, description=description, indent=False,
+                            layout=widgets.Layout(width="200px"))
+
+
+_INTS = widgets.IntSlider | widgets.BoundedIntText | widgets.Play
+_CHOICES = widgets.Dropdown | widgets.ToggleButtons | widgets.RadioButtons | widgets.SelectionSlider
+
+
+def _allowed(control: widgets.Widget) -> str:
+    """What a control accepts now, in words (for the messages of :meth:`Explorer.set`)."""
+    if isinstance(control, _INTS | widgets.FloatSlider):
+        steps = f" in steps of {control.step}" if control.step not in (None, 1) else ""
+        return f"a number from {control.min} to {control.max}{steps}"
+    return "one of " + ", ".join(map(repr, _options(control)))
+
+
+def _check_value(name: str, control: widgets.Widget, value: Any) -> None:
+    """Refuse a value ``control`` cannot hold as it is now, instead of letting it clamp or round it."""
+    if isinstance(control, widgets.Checkbox | widgets.ToggleButton):
+        if not isinstance(value, bool):
+            raise TypeError(f"{name} must be True or False, got {value!r}")
+    elif isinstance(control, _CHOICES):
+        check_option(name, value, _options(control))
+    elif isinstance(control, _INTS | widgets.FloatSlider):
+        whole = isinstance(control, _INTS)
+        number = check_int(name, value) if whole else check_number(name, value)
+        if not control.min <= number <= control.max or (whole and (number - control.min) % (control.step or 1)):
+            raise ValueError(f"{name} must be {_allowed(control)} now, got {value!r}")
+
+
+def _options(control: widgets.Widget) -> list[Any]:
+    """Every value a control can take right now (used by :meth:`Explorer.sweep`)."""
+    if isinstance(control, widgets.Checkbox | widgets.ToggleButton):
+        return [False, True]
+    if isinstance(control, _CHOICES):
+        return [value for _, value in control._options_full]  # type: ignore[attr-defined]
+    if isinstance(control, _INTS):
+        return list(range(control.min, control.max + 1, control.step or 1))
+    if isinstance(control, widgets.FloatSlider):
+        n = int(round((control.max - control.min) / control.step))
+        return [round(control.min + i * control.step, 10) for i in range(n + 1)]
+    return [control.value]
+
+
+class Explorer(widgets.VBox):
+    """Controls and a live view, redrawn from a new scene whenever a control moves.
+
+    Parameters
+    ----------
+    build:
+        ``build(**values) -> scene``. Raise ``ValueError``/``TypeError`` with a sentence naming
+        the argument for a setting that is impossible.
+    controls:
+        Name -> widget. The names are the keyword arguments passed to ``build``.
+    title:
+        A line of text shown above the controls.
+    """
+
+    def __init__(self, build: BuildFn, controls: Mapping[str, widgets.ValueWidget], *,
+                 title: str | None = None) -> None:
+        if not callable(build):
+            raise TypeError(f"build must be a function build(**values) -> scene, got {build!r}")
+        if not isinstance(controls, Mapping):
+            raise TypeError(f"controls must be a dict {{name: control}}, got {type(controls).__name__}")
+        for name, control in controls.items():
+            if not isinstance(control, widgets.ValueWidget):
+                raise TypeError(f"controls[{name!r}] must be an ipywidgets control (a slider, a drop-down, "
+                                f"...), got {type(control).__name__}")
+        if title is not None and not isinstance(title, str):
+            raise TypeError(f"title must be None or a line of text, got {title!r}")
+        self.build = build
+        self.controls: dict[str, widgets.ValueWidget] = dict(controls)
+        self.view = SceneView()
+        self.scene: Scene | None = None
+        self.markup: str = ""
+        self.message: str = ""
+        self.caption: str = ""
+        self.unexpected: BaseException | None = None
+        self.render_ms: list[float] = []
+        self._holding = False
+        box = widgets.HBox(list(self.controls.values()),
+                           layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
+        children: list[widgets.Widget] = [box, self.view]
+        if title:
+            children.insert(0, widgets.HTML(f"<b>{html.escape(title)}</b>"))
+        super().__init__(children, layout=widgets.Layout(width="100%"))
+        self.add_class("course-explorer")
+        for control in self.controls.values():
+            control.observe(self._on_change, names="value")
+        self.render()
+
+    # -- driving the panel ------------------------------------------------------------
+    @property
+    def values(self) -> dict[str, Any]:
+        """The current value of every control, by name."""
+        return {name: control.value for name, control in self.controls.items()}
+
+    @property
+    def error(self) -> bool:
+        """True when the current setting is impossible: a message shows, :attr:`markup` is empty."""
+        return bool(self.message)
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        """Change several controls without redrawing in between."""
+        previous, self._holding = self._holding, True
+        try:
+            yield
+        finally:
+            self._holding = previous
+
+    def set(self, render: bool = True, **values: Any) -> Explorer:
+        """Set controls by name, then redraw once.
+
+        A value a control cannot show is refused with a sentence naming the control, never clamped.
+        """
+        unknown = set(values) - set(self.controls)
+        if unknown:
+            raise ValueError(f"unknown control(s) {sorted(unknown)}; this panel has {list(self.controls)}")
+        for name, value in values.items():  # check all before changing any
+            _check_value(name, self.controls[name], value)
+        try:
+            with self.hold():
+                for name, value in values.items():
+                    try:
+                        self.controls[name].value = value
+                    except TraitError:
+                        raise TypeError(f"{name} must be {_allowed(self.controls[name])}, got {value!r}") from None
+        finally:
+            if render:
+                self.render()
+        return self
+
+    def _on_change(self, change: Mapping[str, Any]) -> None:
+        if not self._holding:
+            self.render()
+
+    def render(self) -> None:
+        """Build the scene for the current values and send it to the view (or say why not)."""
+        start = time.perf_counter()
+        self.unexpected = None
+        try:
+            empty = [name for name, value in self.values.items() if value is None]
+            if empty:
+                raise ValueError(f"{empty[0]} has no value (None): choose one of "
+                                 f"{', '.join(map(repr, _options(self.controls[empty[0]])))}")
+            scene = self.build(**self.values)
+            markup, data = scene_markup(scene)
+        except (ValueError, TypeError) as exc:
+            self._refuse(str(exc))
+        except Exception as exc:  # noqa: BLE001 - a panel never shows a traceback
+            self.unexpected = exc
+            self._refuse(f"Something went wrong while drawing ({type(exc).__name__}: {exc}).")
+        else:
+            self.scene, self.markup, self.message = scene, markup, ""
+            self.caption = "\n".join(scene.get("caption", []))
+            self.view.show(markup, data, self.caption)
+        self.render_ms.append((time.perf_counter() - start) * 1000.0)
+
+    def _refuse(self, text: str) -> None:
+        """Keep the last drawing (dimmed in the view) and show ``text``; nothing is drawn."""
+        self.message, self.markup = text, ""
+        self.view.refuse(text)
+
+    # -- static views and testing ------------------------------------------------------
+    def snapshot(self) -> SVG | DisplayImage | None:
+        """The drawing for the current values as a static picture (prints the caption first).
+
+        Put it in the cell before the live panel, so the notebook reads well where widgets do not
+        run (GitHub, nbviewer) and strict nbval compares the diagram's numbers as text. When the
+        current setting is impossible it prints the sentence and returns ``None``.
+        """
+        if self.error or self.scene is None:
+            print(f"Not possible: {self.message}")
+            return None
+        if self.caption:
+            print(self.caption)
+        if "figure" in self.scene:
+            from ..plotting import figure_to_png
+
+            return DisplayImage(data=figure_to_png(self.scene["figure"]), format="png")
+        return SVG(self.markup)
+
+    def sweep(self, choices: Mapping[str, Sequence[Any]] | None = None, *,
+              limit: int | None = None) -> Iterator[dict[str, Any]]:
+        """Visit every setting of the controls (or the values ``choices`` gives for some) and render each.
+
+        Yields the values of each setting after rendering it; the panel is put back afterwards.
+        """
+        start = self.values
+        names = list(self.controls)
+        choices = dict(choices or {})
+        for name, values in choices.items():
+            if name not in self.controls:
+                raise ValueError(f"unknown control {name!r}; this panel has {names}")
+            for value in values:
+                _check_value(name, self.controls[name], value)
+        grid = [list(choices[n]) if n in choices else _options(self.controls[n]) for n in names]
+        try:
+            for combo in itertools.islice(itertools.product(*grid), limit):
+                with self.hold():
+                    for name, value in zip(names, combo, strict=True):
+                        self.controls[name].value = value
+                self.render()
+                yield self.values
+        finally:
+            with self.hold():
+                for name, value in start.items():
+                    self.controls[name].value = value
+            self.render()
+

@@ -1,0 +1,72 @@
+"""The browser side of a panel: an anywidget view that draws a scene and answers the pointer (03-07).
+
+:class:`SceneView` holds what the browser needs: the SVG (or, for a plot, an image), the scene's
+links and steps (as :func:`~course_utils.draw.svg.view_steps` writes them), the step shown first,
+the message line and the caption. Its front end is one ES module beside this file (``view.js``):
+hover and click light up a cell's links, Play and the step slider walk the steps, all without a
+round trip to the kernel.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import traitlets
+
+from ..draw.svg import scene_svg, view_steps
+from ..scenes._scene import Scene
+
+__all__ = ["SceneView", "scene_markup"]
+
+_HERE = Path(__file__).parent
+
+
+def scene_markup(scene: Scene) -> tuple[str, dict[str, Any]]:
+    """The markup and the browser data of a scene: ``(svg, {"links", "steps", "step"})``.
+
+    A plot (a dict with ``"figure"``, a matplotlib figure, instead of ``"grids"``) becomes a PNG
+    drawn at twice its size, shown at its size, so it stays sharp on high-density screens.
+    """
+    if "figure" in scene:
+        import base64
+
+        from ..plotting import figure_to_png
+
+        fig = scene["figure"]
+        png = figure_to_png(fig, dpi=2 * fig.dpi)
+        width = round(fig.get_figwidth() * fig.dpi)
+        data = base64.b64encode(png).decode("ascii")
+        return (f'<img alt="plot" width="{width}" src="data:image/png;base64,{data}">',
+                {"links": {}, "steps": [], "step": 0})
+    return scene_svg(scene), {"links": scene.get("links", {}), "steps": view_steps(scene),
+                              "step": scene.get("step", 0)}
+
+
+class SceneView(anywidget.AnyWidget):
+    """The drawing, its links and steps, the message line and the caption of one panel."""
+
+    _esm = _HERE / "view.js"
+    _css = _HERE / "view.css"
+
+    markup = traitlets.Unicode("").tag(sync=True)
+    links = traitlets.Dict().tag(sync=True)
+    steps = traitlets.List().tag(sync=True)
+    step = traitlets.Int(0).tag(sync=True)
+    message = traitlets.Unicode("").tag(sync=True)
+    caption = traitlets.Unicode("").tag(sync=True)
+
+    def show(self, markup: str, data: dict[str, Any], caption: str) -> None:
+        """Send a new drawing (one message to the browser) and clear the message line."""
+        with self.hold_sync():
+            self.links = data["links"]
+            self.steps = data["steps"]
+            self.step = data["step"]
+            self.caption = caption
+            self.message = ""
+            self.markup = markup  # last: the browser redraws when it changes
+
+    def refuse(self, message: str) -> None:
+        """Keep the last drawing, dimmed, and say why this setting cannot be drawn."""
+        self.message = message

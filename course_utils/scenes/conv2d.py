@@ -1,0 +1,195 @@
+"""The scene of a 2D convolution: padded input, kernel, output, what depends on what (02, 03).
+
+:func:`conv2d_scene` is the contract of DESIGN.md: the input drawn with its padding, the kernel and
+the output (equal to ``F.conv2d``); for every output cell the input cells its taps touch and every
+kernel cell, for every input cell the outputs it feeds; one step per output cell. With ``walk=True``
+the steps also fill in the output one cell at a time and show each window's products, for the
+stepped panel; an input with channels, ``(C, H, W)`` with a ``(C, kH, kW)`` kernel, draws one input
+and one kernel slice per channel (a 2D convolution's kernel is 3D: it spans every input channel).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from .._checks import check_choice, check_tuple
+from .._threads import one_thread
+from ..conv.geometry import padding_pair, window_taps
+from ..conv.sizes import conv_output_size
+from ._scene import Scene, cell_id, format_value, grid, real_tensor
+
+__all__ = ["conv2d_scene", "PADDING_MODES"]
+
+#: ``nn.Conv2d``'s padding_mode -> the mode ``F.pad`` calls it.
+PADDING_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "replicate", "circular": "circular"}
+
+#: The most products a step's text lists one by one (more are summed in words).
+_LISTED = 9
+
+
+def _padding(padding: object) -> tuple[object, object] | str:
+    if padding in ("valid", "same"):
+        return padding  # type: ignore[return-value]
+    return check_tuple("padding", padding, 2, minimum=0)
+
+
+def _pad(x: torch.Tensor, pads: tuple[tuple[int, int], tuple[int, int]], mode: str) -> torch.Tensor:
+    (top, bottom), (left, right) = pads
+    for axis, size, (before, after) in (("height", x.shape[-2], pads[0]), ("width", x.shape[-1], pads[1])):
+        most = max(before, after)
+        if mode == "reflect" and most >= size:
+            raise ValueError(f"padding_mode='reflect' needs padding ({most}) smaller than the input's {axis} "
+                             f"({size}): it mirrors pixels from inside the input")
+        if mode == "circular" and most > size:
+            raise ValueError(f"padding_mode='circular' needs padding ({most}) at most the input's {axis} "
+                             f"({size}): it wraps around the input only once")
+    if mode == "zeros":
+        return F.pad(x, (left, right, top, bottom))
+    return F.pad(x[None], (left, right, top, bottom), mode=PADDING_MODES[mode])[0]
+
+
+def conv2d_scene(x: torch.Tensor, weight: torch.Tensor, stride: object = 1, padding: object = 0,
+                 dilation: object = 1, *, padding_mode: str = "zeros", walk: bool = False) -> Scene:
+    """The scene of ``F.conv2d(x, weight, stride, padding, dilation)`` for one output channel (02, 03).
+
+    ``x`` is ``(H, W)`` with a ``(kH, kW)`` ``weight``, or ``(C, H, W)`` with a ``(C, kH, kW)`` one;
+    ``stride``, ``padding`` and ``dilation`` are an int or a pair (``padding`` also ``'valid'`` or
+    ``'same'``), ``padding_mode`` as ``nn.Conv2d``'s. Grids ``"input"`` (padded, the padding cells of
+    kind ``"padding"``), ``"kernel"`` and ``"output"`` (``"input.c"``/``"kernel.c"`` per channel when
+    ``x`` has channels); links and one step per output cell, as DESIGN.md's contract says. ``walk``
+    adds a ``"products"`` grid per channel and fills the output in as the window walks.
+    """
+    x = real_tensor("x", x, (2, 3), "(H, W) or (C, H, W)")
+    weight = real_tensor("weight", weight, (x.dim(),), "(kH, kW)" if x.dim() == 2 else "(C, kH, kW)")
+    if x.dim() == 3 and weight.shape[0] != x.shape[0]:
+        raise ValueError(f"weight has {weight.shape[0]} channels and x {x.shape[0]}: the kernel spans every "
+                         "input channel, so they must be equal")
+    check_choice("padding_mode", padding_mode, list(PADDING_MODES))
+    if not isinstance(walk, bool):
+        raise TypeError(f"walk must be True or False, got {walk!r}")
+    s, d = check_tuple("stride", stride, 2, minimum=1), check_tuple("dilation", dilation, 2, minimum=1)
+    pad_arg = _padding(padding)
+    (h, w), (kh, kw) = x.shape[-2:], weight.shape[-2:]
+    out_h, out_w = conv_output_size((h, w), (kh, kw), s, pad_arg, d)  # worded errors for what does not fit
+    pads = tuple(padding_pair(pad_arg if isinstance(pad_arg, str) else pad_arg[a], (kh, kw)[a], d[a])
+                 for a in range(2))
+    dtype = torch.promote_types(x.dtype, weight.dtype)
+    if not dtype.is_floating_point:
+        dtype = torch.float32
+    x3, w3 = x.to(dtype).reshape(-1, h, w), weight.to(dtype).reshape(-1, kh, kw)
+    with one_thread(), torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # 'same' with an even kernel pads a copy
+        padded = _pad(x3, pads, padding_mode)
+        out = F.conv2d(padded[None], w3[None], stride=s, dilation=d)[0, 0]
+    channels = x3.shape[0]
+    names = (["input"], ["kernel"]) if x.dim() == 2 else ([f"input.{c}" for c in range(channels)],
+                                                          [f"kernel.{c}" for c in range(channels)])
+    (top, _), (left, _) = pads
+    ph, pw = padded.shape[-2:]
+    kinds = [["data" if top <= r < top + h and left <= c < left + w else "padding" for c in range(pw)]
+             for r in range(ph)]
+    grids: list[dict[str, Any]] = []
+    for c in range(channels):
+        size = f"input {h}x{w}" + (f", padded to {ph}x{pw}" if (ph, pw) != (h, w) else "")
+        title = size if channels == 1 else f"channel {c}: {size}"
+        outlines = [[top, left, h, w, "data"]] if (ph, pw) != (h, w) else []
+        grids.append(grid(names[0][c], "input", title, padded[c], kinds, row=c, outlines=outlines))
+        dil = f", dilation {d[0] if d[0] == d[1] else d}" if d != (1, 1) else ""
+        grids.append(grid(names[1][c], "kernel", f"kernel {kh}x{kw}{dil}" if channels == 1 else
+                          f"kernel[{c}]", w3[c], row=c, symbol="⋆"))
+        if walk:
+            grids.append(grid(f"products.{c}" if channels > 1 else "products", "kernel", "tap x weight",
+                              [[None] * kw for _ in range(kh)], "empty", row=c, symbol="→"))
+    grids.append(grid("output", "output", f"output {out_h}x{out_w}", out, row=0, symbol="="))
+
+    links: dict[str, list[str]] = {}
+    steps = []
+    kernel_cells = [cell_id(names[1][c], u, v) for c in range(channels) for u in range(kh) for v in range(kw)]
+    for i in range(out_h):
+        rows = window_taps(i, kh, s[0], d[0])
+        for j in range(out_w):
+            cols = window_taps(j, kw, s[1], d[1])
+            target = cell_id("output", i, j)
+            cells = [cell_id(names[0][c], r, q) for c in range(channels) for r in rows for q in cols]
+            links[target] = cells + kernel_cells
+            for cell in cells:
+                links.setdefault(cell, []).append(target)
+            steps.append(_step(target, cells, kernel_cells, padded, w3, rows, cols, out, i, j, walk, names))
+    scene: Scene = {"grids": grids, "links": links, "steps": steps, "step": 0,
+                    "caption": _caption((h, w), (kh, kw), s, pad_arg, pads, d, (out_h, out_w), padding_mode,
+                                        channels)}
+    return scene
+
+
+def _step(target: str, cells: list[str], kernel_cells: list[str], padded: torch.Tensor, w3: torch.Tensor,
+          rows: list[int], cols: list[int], out: torch.Tensor, i: int, j: int, walk: bool,
+          names: tuple[list[str], list[str]]) -> dict[str, Any]:
+    channels, kh, kw = w3.shape
+    window = padded[:, rows][:, :, cols]  # (C, kH, kW): the values the taps read
+    products = window * w3
+    total = format_value(float(out[i, j]))
+    if products.numel() <= _LISTED:
+        terms = " + ".join(f"{_term(float(a))}·{_term(float(b))}"
+                           for a, b in zip(w3.flatten(), window.flatten(), strict=True))
+        text = f"output[{i},{j}] = {terms} = {total}"
+    else:
+        text = (f"output[{i},{j}] = the sum of its {products.numel()} products weight·input "
+                f"({channels} x {kh}x{kw} taps) = {total}")
+    step: dict[str, Any] = {"target": target, "cells": cells, "also": kernel_cells, "text": text}
+    if walk:
+        patch = {}
+        for c in range(channels):
+            name = f"products.{c}" if channels > 1 else "products"
+            patch[name] = {"values": products[c].tolist(), "kinds": [["data"] * kw for _ in range(kh)]}
+        width = out.shape[1]
+        done = i * width + j
+        patch["output"] = {
+            "values": [[float(out[r, q]) if r * width + q <= done else None for q in range(width)]
+                       for r in range(out.shape[0])],
+            "kinds": [["data" if r * width + q <= done else "empty" for q in range(width)]
+                      for r in range(out.shape[0])],
+        }
+        step["patch"] = patch
+    return step
+
+
+def _caption(size: tuple[int, int], kernel: tuple[int, int], s: tuple[int, ...], pad_arg: object,
+             pads: tuple[tuple[int, int], ...], d: tuple[int, ...], out: tuple[int, int], mode: str,
+             channels: int) -> list[str]:
+    lines = []
+    for a, axis in enumerate("HW"):
+        if pad_arg == "same":
+            lines.append(f"{axis}_out = {axis} = {out[a]}   (padding='same' adds d(k-1) = {sum(pads[a])}: "
+                         f"{pads[a][0]} before, {pads[a][1]} after)")
+        else:
+            p = pads[a][0]
+            lines.append(f"{axis}_out = floor(({axis} + 2p - d(k-1) - 1)/s) + 1 = floor(({size[a]} + 2*{p} - "
+                         f"{d[a]}*({kernel[a]}-1) - 1)/{s[a]}) + 1 = {out[a]}")
+            span = d[a] * (kernel[a] - 1) + 1
+            unused = size[a] + 2 * p - ((out[a] - 1) * s[a] + span)
+            if unused:
+                what = ("row" if axis == "H" else "column") + ("s are" if unused > 1 else " is")
+                lines[-1] += f"   (the last {unused} padded {what} never read)"
+    args = []
+    for name, value, default in (("stride", s, (1, 1)), ("padding", pad_arg, (0, 0)), ("dilation", d, (1, 1))):
+        if value != default:
+            if isinstance(value, tuple) and value[0] == value[1]:
+                value = value[0]
+            args.append(f"{name}={value!r}")
+    shape = "(C, H, W)" if channels > 1 else "(1, H, W)"
+    if mode != "zeros":
+        lines.append(f"torch: F.conv2d(F.pad(x, pads, mode={PADDING_MODES[mode]!r}), weight"
+                     + "".join(f", {a}" for a in args if not a.startswith("padding")) + f") with x {shape}")
+    else:
+        lines.append(f"torch: F.conv2d(x, weight{''.join(', ' + a for a in args)}) with x {shape}")
+    return lines
+
+
+def _term(value: float) -> str:
+    """A factor of a product in a step's text: negative numbers in parentheses."""
+    text = format_value(value)
+    return f"({text})" if value < 0 else text
