@@ -1,176 +1,27 @@
-"""course_utils.conv_diagrams (02, 03): figures, helpers, and the conv2d explorer over its grid."""
+"""course_utils.conv_diagrams (02, 03): figures and helpers (the 03 panels: tests/test_panel_conv2d.py)."""
 
 from __future__ import annotations
 
 import time
-import warnings
 
 import numpy as np
 import pytest
 import torch
 from matplotlib.figure import Figure
+from IPython.display import SVG
 from torch import nn
 
 from course_utils import (
-    PADDING_MODES,
-    conv2d_explorer,
     conv2d_line,
     conv_dimensions_figure,
-    conv_output_size,
     figure_to_png,
     group_connections,
     groups_figure,
     multichannel_figure,
     padding_modes_figure,
 )
-from course_utils._small_ops import ReusedAxesFigure, one_thread
-from course_utils.conv_diagrams import _divisors_of_both
-
-
-def torch_refuses(values: dict, in_channels: int = 4, out_channels: int = 8) -> bool:
-    """Does PyTorch itself refuse this setting of the panel?"""
-    try:
-        with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            layer = nn.Conv2d(in_channels, out_channels, values["kernel"], values["stride"],
-                              values["padding"], values["dilation"], values["groups"],
-                              padding_mode=values["padding_mode"])
-            layer(torch.zeros(1, in_channels, values["height"], values["width"]))
-    except (RuntimeError, ValueError):
-        return True
-    return False
-
-
-def check_setting(explorer, values: dict) -> str:
-    """One setting: a figure with a caption that agrees with torch, or a message torch agrees with."""
-    assert explorer.unexpected is None, (values, explorer.unexpected)
-    if explorer.message:
-        assert torch_refuses(values), (values, explorer.message)
-        assert any(name in explorer.message for name in ("padding", "kernel_size", "stride")), explorer.message
-        return "message"
-    assert not torch_refuses(values), values
-    assert explorer.png.startswith(b"\x89PNG")
-    assert "matches the formula" in explorer.caption, explorer.caption
-    h_out = conv_output_size(values["height"], values["kernel"], values["stride"], values["padding"],
-                             values["dilation"])
-    w_out = conv_output_size(values["width"], values["kernel"], values["stride"], values["padding"],
-                             values["dilation"])
-    assert f"(1, 8, {h_out}, {w_out})" in explorer.caption
-    line = explorer.caption.split("torch: ")[1].split("(torch.zeros")[0]
-    assert line == conv2d_line(4, 8, values["kernel"], values["stride"], values["padding"],
-                               values["dilation"], values["groups"], padding_mode=values["padding_mode"])
-    return "figure"
-
-
-@pytest.mark.slow
-def test_explorer_geometry_sweep():
-    """Sizes, every padding (numbers and strings), every dilation, every reachable kernel, strides."""
-    explorer = conv2d_explorer()
-    explorer.set(height=8, width=8, kernel=1, dilation=1, stride=1, padding=0)
-    outcomes = {"figure": 0, "message": 0}
-    for values in explorer.sweep(choices={"height": [1, 2, 4, 8], "width": [3, 8], "stride": [1, 3],
-                                          "groups": [2], "padding_mode": ["zeros"]}):
-        outcomes[check_setting(explorer, values)] += 1
-    assert sum(outcomes.values()) == 630  # every reachable combination of the choices
-    assert outcomes["figure"] > 300 and outcomes["message"] > 0, outcomes
-
-
-@pytest.mark.slow
-def test_explorer_modes_and_groups_sweep():
-    """Every padding_mode and every groups value, across paddings, strides and small inputs."""
-    explorer = conv2d_explorer()
-    explorer.set(height=8, width=8, kernel=1, dilation=1, stride=1, padding=0)
-    outcomes = {"figure": 0, "message": 0}
-    for values in explorer.sweep(choices={"height": [1, 3], "width": [2, 6], "padding": [1, 3, "same"],
-                                          "dilation": [2], "kernel": [3], "stride": [1, 2]}):
-        outcomes[check_setting(explorer, values)] += 1
-    # 2 * 2 * 3 * 2 * 3 * 4 = 288 combinations (groups 1, 2, 4; four modes), less the 24 where a
-    # dilated 3x3 kernel cannot fit in a 1-pixel input padded by 1: its range stops at 2
-    assert sum(outcomes.values()) == 264
-    assert outcomes["figure"] > 50 and outcomes["message"] > 50, outcomes
-
-
-def test_adapt_keeps_the_kernel_inside_the_padded_input():
-    explorer = conv2d_explorer(height=3, width=3, kernel=3, stride=1, padding=0, dilation=1)
-    assert explorer.controls["kernel"].max == 3          # a 5x5 kernel would not fit in 3x3
-    assert explorer.controls["dilation"].max == 1        # nor a dilated 3x3 (spans 5)
-    explorer.set(padding=1)
-    assert explorer.controls["kernel"].max == 5 and explorer.controls["dilation"].max == 2
-    explorer.set(kernel=5)
-    assert explorer.controls["height"].min == 3 and explorer.controls["dilation"].max == 1
-    explorer.set(padding=0)  # a drop-down made it impossible: a sentence, the slider keeps its value
-    assert explorer.values["kernel"] == 5
-    assert "kernel_size (5) is larger than the padded input" in explorer.message
-    assert "input height 3" in explorer.message
-
-
-@pytest.mark.parametrize(
-    ("settings", "words"),
-    [
-        ({"padding": "same", "stride": 2}, ["padding='same' needs stride=1", "stride=2"]),
-        ({"height": 2, "padding": 2, "kernel": 1, "padding_mode": "reflect"},
-         ["padding_mode='reflect' needs padding (2) smaller than", "height (2)"]),
-        ({"height": 1, "padding": 2, "kernel": 1, "padding_mode": "circular"},
-         ["padding_mode='circular' needs padding (2) at most", "height (1)"]),
-    ],
-)
-def test_explorer_messages_name_the_argument(settings, words):
-    explorer = conv2d_explorer()
-    explorer.set(**settings)
-    assert explorer.error and explorer.unexpected is None
-    for word in words:
-        assert word in explorer.message, explorer.message
-
-
-def test_explorer_caption_and_snapshot(capsys):
-    explorer = conv2d_explorer(height=5, width=5, kernel=3, stride=2, padding=1)
-    assert explorer.caption.splitlines()[1] == (
-        "H_out = floor((H + 2p - d(k-1) - 1)/s) + 1 = floor((5 + 2*1 - 1*(3-1) - 1)/2) + 1 = 3")
-    assert "nn.Conv2d(4, 8, kernel_size=3, stride=2, padding=1)" in explorer.caption
-    assert "weight (8, 4, 3, 3): 288 weights + 8 biases" in explorer.caption
-    explorer.snapshot()
-    assert "H_out" in capsys.readouterr().out
-    explorer.set(width=6)
-    assert "the last 1 padded column is never visited" in explorer.caption
-    explorer.set(padding="same", stride=1, kernel=4, dilation=1)
-    assert "padding='same' adds d(k-1) = 3: 1 before, 2 after" in explorer.caption
-    explorer.set(padding=2, kernel=1)
-    explorer.set(padding="same", stride=2)
-    explorer.snapshot()
-    assert capsys.readouterr().out.startswith("Not possible: padding='same' needs stride=1")
-
-
-def test_explorer_factory_messages():
-    with pytest.raises(ValueError, match="groups must be one of 1, 2, 4"):
-        conv2d_explorer(groups=3)
-    with pytest.raises(ValueError, match="padding_mode must be one of"):
-        conv2d_explorer(padding_mode="mirror")
-    with pytest.raises(ValueError, match="height must be between 1 and 8"):
-        conv2d_explorer(height=20)
-    with pytest.raises(ValueError, match="padding must be one of"):
-        conv2d_explorer(padding=7)
-    with pytest.raises(ValueError, match="in_channels must be positive"):
-        conv2d_explorer(in_channels=0)
-
-
-def test_explorer_figure_reuses_axes():
-    explorer = conv2d_explorer()
-    assert isinstance(explorer.fig, ReusedAxesFigure)
-    axes = list(explorer.fig.axes)
-    explorer.set(stride=1)
-    assert list(explorer.fig.axes) == axes and len(axes) == 3
-
-
-def test_padded_input_drawn_matches_torch_padding():
-    """The numbers the panel shows in the padding are what F.pad (and so nn.Conv2d) uses."""
-    explorer = conv2d_explorer(height=3, width=3, kernel=3, stride=1, padding=1)
-    for mode in PADDING_MODES:
-        explorer.set(padding_mode=mode)
-        shown = explorer.draw.__self__.last_padded.astype(int).flatten().tolist()
-        assert len(explorer.fig.axes[0].images) == 2  # the pixels, and their numbers
-        x = torch.arange(1.0, 10.0).reshape(1, 1, 3, 3)
-        expected = torch.nn.functional.pad(x, (1, 1, 1, 1), mode=PADDING_MODES[mode]).flatten().int()
-        assert shown == expected.tolist(), mode
+from course_utils._threads import one_thread
+from course_utils.panels.conv2d import _divisors_of_both
 
 
 def test_group_connections_match_autograd():
@@ -208,7 +59,8 @@ def test_divisors_of_both_match_brute_force_and_are_fast():
 
 def test_static_figures():
     assert isinstance(conv_dimensions_figure(torch.rand(3, 40, 40)), Figure)
-    assert isinstance(groups_figure(8, 8, (1, 2, 8)), Figure)
+    svg = groups_figure(8, 8, (1, 2, 8))
+    assert isinstance(svg, SVG) and svg.data.count('class="c k-data') == 64 + 32 + 8
     assert isinstance(padding_modes_figure(torch.rand(3, 40, 40), padding=8, crop=16), Figure)
     x, w = (torch.arange(48.0) % 3).reshape(3, 4, 4), torch.ones(3, 3, 3)
     fig = multichannel_figure(x, w)

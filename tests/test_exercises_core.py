@@ -22,7 +22,7 @@ ONE_SIGMA = math.erf(1 / math.sqrt(2))  # 01.4 asks for 2 significant digits
 WRONG = {
     "01.1": [1 / 12, 0.3335, 0.3334, Fraction(1, 4), "1/3", True],
     "01.2": [(3, 480), (320, 481), (319, 480), (320,)],
-    "01.3": [1000, 460_801, 460_799, 460_800.5],
+    "01.3": [460_800, 1_204_225, 1_204_223, 1_204_224.5],  # the notebook's (1, 3, 320, 480)
     "01.4": [0.95, 0.69, 0.67, float("nan")],
     "01.5": [4, 2.001, 1.999, 4.0],
 }
@@ -119,7 +119,7 @@ def test_right_wrong_and_missing_answers_for_01():
     assert check("01.1", 1 / 3).correct and "right" in repr(check("01.1", 4 / 12))
     assert check("01.1", 0.3333) and check("01.1", Fraction(1, 3)) and check("01.1", 0.33333334)
     assert check("01.2", (320, 480)) and check("01.2", torch.Size([320, 480]))
-    assert check("01.3", 460_800) and check("01.3", 460_800.0)
+    assert check("01.3", 1_204_224) and check("01.3", 1_204_224.0)
     assert check("01.4", 0.683) and check("01.4", 0.68) and check("01.4", ONE_SIGMA)
     assert check("01.5", 2) and check("01.5", 2.0)
     for key, answers in WRONG.items():
@@ -153,3 +153,140 @@ def test_bad_keys():
         check("99.1", 0)
     with pytest.raises(ValueError, match="'01.9' is not an exercise"):
         check("01.9", 0)
+
+
+# --- code exercises: check(key, function) ---------------------------------------------------
+
+def conv1d_loop(x, w):
+    """A learner's right answer to 02.5, written with a loop."""
+    k = len(w)
+    return torch.stack([(x[i:i + k] * w).sum() for i in range(len(x) - k + 1)])
+
+
+def test_code_exercise_right_answer():
+    verdict = check("02.5", conv1d_loop)
+    assert verdict.correct and "right!" in repr(verdict) and "all 8 cases" in repr(verdict)
+    as_list = check("02.5", lambda x, w: conv1d_loop(x, w).tolist())  # the values count, not the type
+    assert as_list.correct, as_list.text
+    in_float64 = check("02.5", lambda x, w: conv1d_loop(x.double(), w.double()))
+    assert in_float64.correct, in_float64.text
+
+
+def test_code_exercise_starters_have_no_answer_yet():
+    def conv1d_by_hand(x, w):
+        ...  # the starter cell of the notebook
+
+    def not_implemented(x, w):
+        raise NotImplementedError
+
+    for starter in (conv1d_by_hand, not_implemented):
+        verdict = check("02.5", starter)
+        assert not verdict and "no answer yet" in repr(verdict) and "Hint:" in repr(verdict)
+    assert "conv1d_by_hand returned None" in repr(check("02.5", conv1d_by_hand))
+    assert "no answer yet" in repr(check("02.5", ...))
+
+
+def test_code_exercise_exception_is_a_message_not_a_traceback():
+    def divides(x, w):
+        return x / 0 if len(x) > 100 else 1 // (len(w) - len(w))
+
+    text = repr(check("02.5", divides))
+    assert "not yet" in text and "Case 1 of 8: divides raised ZeroDivisionError: integer division" in text
+    assert "Traceback" not in text and "divides(x, w) with" in text and "Hint:" in text
+
+
+def test_code_exercise_wrong_signature_and_not_a_function():
+    text = repr(check("02.5", lambda x: x))
+    assert "calls conv1d_by_hand(x, w), with 2 arguments, but your function takes (x)" in text
+    text = repr(check("02.5", lambda x, w, stride: x))
+    assert "with 2 arguments" in text and "takes (x, w, stride)" in text
+    assert check("02.5", lambda *args: conv1d_loop(*args)).correct  # *args binds any call
+    for answer in (3, "conv1d_by_hand", torch.zeros(3), dict, int):
+        text = repr(check("02.5", answer))
+        assert "asks for a function, conv1d_by_hand(x, w)" in text and "Hint:" in text, answer
+
+
+def test_code_exercise_shows_the_first_failing_case_with_shapes():
+    text = repr(check("02.5", lambda x, w: conv1d_loop(x, w.flip(0))))  # a true convolution
+    assert "gives a different result" in text and "expected: tensor(" in text and "got:      tensor(" in text
+    assert text.count("# shape (") == 4  # x, w, expected, got
+    short = repr(check("02.5", lambda x, w: conv1d_loop(x, w)[:-1]))  # one window too few
+    assert "Case 1 of 8 gives a different result (the shape is" in short
+
+
+def test_code_exercise_leaves_every_random_state_alone():
+    import random
+
+    torch.manual_seed(123)
+    random.seed(4)
+    np.random.seed(5)
+    states = (torch.get_rng_state(), random.getstate(), np.random.get_state()[1].copy())
+    for answer in (conv1d_loop, lambda x, w: x, lambda x, w: 1 / 0):
+        check("02.5", answer)
+    assert torch.equal(torch.get_rng_state(), states[0])
+    assert random.getstate() == states[1] and (np.random.get_state()[1] == states[2]).all()
+
+
+def test_code_exercise_is_deterministic_and_inputs_are_copies():
+    def mutates(x, w):
+        result = conv1d_loop(x, w)
+        x.zero_()  # spoils only its own copy
+        w.mul_(2)
+        return result
+
+    assert check("02.5", mutates).correct
+    first = repr(check("02.5", lambda x, w: conv1d_loop(x, w) + 1))
+    torch.manual_seed(99)  # the cases come from their own generators, not from the global seed
+    assert repr(check("02.5", lambda x, w: conv1d_loop(x, w) + 1)) == first
+
+
+def test_code_exercise_integer_results_are_exact():
+    def output_size(n, k, s, p, d):
+        return (n + 2 * p - d * (k - 1) - 1) // s + 1
+
+    assert check("03.5", output_size).correct
+    assert check("03.5", lambda n, k, s, p, d: np.int64(output_size(n, k, s, p, d))).correct
+    assert check("03.5", lambda n, k, s, p, d: torch.tensor(output_size(n, k, s, p, d))).correct
+    as_float = repr(check("03.5", lambda n, k, s, p, d: float(output_size(n, k, s, p, d))))
+    assert "the answer is a whole number (an int), got float" in as_float
+    assert "whole number" in repr(check("03.5", lambda n, k, s, p, d: output_size(n, k, s, p, d) > 0))
+
+
+def test_code_exercise_float_results_within_float32_tolerance():
+    def iou(prediction, target, cls):
+        a, b = prediction == cls, target == cls
+        return (a & b).sum().float() / (a | b).sum().float()  # a 0-d float32 tensor
+
+    assert check("08.6", iou).correct
+    assert check("08.6", lambda p, t, c: iou(p, t, c).item() + 1e-7).correct
+    assert not check("08.6", lambda p, t, c: iou(p, t, c).item() + 1e-3).correct
+    assert "the answer is a number, got str" in repr(check("08.6", lambda p, t, c: "0.5"))
+
+
+def test_numeric_exercise_given_a_function_is_not_yet():
+    verdict = check("02.2", conv1d_loop)
+    assert not verdict and "not yet" in repr(verdict)
+
+
+def test_run_directly_with_a_custom_reference():
+    from course_utils.exercises._code import CASE_SEED, run
+
+    seen = []
+
+    def cases(g):
+        seen.append(g.initial_seed())
+        return (int(torch.randint(0, 10, (), generator=g)),)
+
+    def double(n):
+        return 2 * n
+
+    assert run("98.1", lambda: double, cases, 3, lambda n: n + n)[0] == "right"
+    assert seen == [CASE_SEED, CASE_SEED + 1, CASE_SEED + 2]
+    status, text = run("98.1", lambda: double, cases, 3, lambda n: n * n if n else 0)
+    assert status == "wrong" and "expected: " in text and "Hint" not in text
+
+
+def test_n_cases_must_be_positive():
+    with pytest.raises(ValueError, match="n_cases must be positive, got 0"):
+        exercise("99.1", "question", "hint", cases=lambda g: (), n_cases=0)
+    assert "99.1" not in EXERCISES

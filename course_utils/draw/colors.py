@@ -7,6 +7,8 @@ marks the cells being discussed (a window, a hovered cell, the step being played
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 __all__ = ["COLORS", "ROLES", "tint"]
 
 #: One colour per role, the same in every diagram of the course.
@@ -30,6 +32,7 @@ ROLES: dict[str, str] = {
 }
 
 
+@lru_cache(maxsize=4096)  # shaded maps ask for the same few tints thousands of times
 def tint(colour: str, amount: float) -> str:
     """``colour`` (``#rrggbb``) mixed with white: ``amount`` 0 is white, 1 the colour itself."""
     amount = min(1.0, max(0.0, float(amount)))

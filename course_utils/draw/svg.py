@@ -23,7 +23,7 @@ NUMBER_PX, TITLE_PX, LEGEND_PX = 13, 13, 12
 #: Smallest cell of a grid with numbers (the text is at least NUMBER_PX high in it).
 CELL_MIN = 30
 #: Widest line of grids before the renderer starts a new line.
-MAX_WIDTH = 940
+MAX_WIDTH = 760
 _GAP, _SYMBOL, _TITLE_H, _MARGIN, _LEGEND_H = 16, 26, 24, 6, 26
 _CHAR = 0.6  # width of a character in em (a conservative estimate for sans-serif digits and text)
 
@@ -56,10 +56,9 @@ def _style() -> str:
         ".course-scene .k-cropped rect{fill:#f4f4f4;}",
         ".course-scene .k-cropped text{fill:#9a9a9a;}",
         ".course-scene .k-empty rect{fill:#ffffff;stroke:#e6e6e6;}",
-        # hover (h-) and the step being played (s-): red, the colour of the cells being discussed
-        f".course-scene .c.s-lit rect,.course-scene .c.h-lit rect{{stroke:{c['highlight']};stroke-width:2.5;}}",
-        f".course-scene .c.s-focus rect,.course-scene .c.h-focus rect{{stroke:{c['highlight']};stroke-width:3.5;}}",
-        ".course-scene .c.h-focus rect{fill:#f6d3cf;}",
+        # the step being played (s-): red, the colour of the cells being discussed (hover: view.css)
+        f".course-scene .c.s-lit rect{{stroke:{c['highlight']};stroke-width:2.5;}}",
+        f".course-scene .c.s-focus rect{{stroke:{c['highlight']};stroke-width:3.5;}}",
         ".course-scene .o-data{fill:none;stroke-dasharray:5 3;stroke-width:1.5;}",
         f".course-scene .o-window{{fill:none;stroke:{c['highlight']};stroke-width:2.5;}}",
         f".course-scene .o-crop{{fill:none;stroke:{c['text']};stroke-width:2;}}",
@@ -72,10 +71,12 @@ def _style() -> str:
 
 
 def _all_texts(g: dict[str, Any], patches: list[dict[str, Any]]) -> list[str]:
-    texts = [format_value(v) for row in g["values"] for v in row]
+    """The text of every distinct value of a grid, in any step (each distinct value formatted once)."""
+    values = {v for row in g["values"] for v in row}
     for patch in patches:
-        texts += [format_value(v) for row in patch["values"] for v in row]
-    return texts
+        for row in patch["values"]:
+            values.update(row)
+    return [format_value(v) for v in values]
 
 
 def _cell_size(scene: Scene) -> float:
@@ -89,8 +90,12 @@ def _cell_size(scene: Scene) -> float:
 
 
 def _grid_cell(g: dict[str, Any], numbered: float) -> float:
+    """A grid's cell size: the numbered size, or for a grid without numbers its ``"cell"`` key (px)
+    when it has one (so that several maps share one scale), else a size that fits it in 360 px."""
     if g.get("numbers", True):
         return numbered
+    if g.get("cell"):
+        return float(g["cell"])
     rows, cols = len(g["values"]), len(g["values"][0]) if g["values"] else 0
     return max(6.0, min(numbered, 360.0 / max(rows, cols, 1)))
 
@@ -175,7 +180,8 @@ def scene_svg(scene: Scene, step: int | None = None) -> str:
             out.append(f'<text class="sym" x="{left - _SYMBOL / 2 - _GAP / 2 + 4:.1f}" '
                        f'y="{y0 + rows * size / 2:.1f}">{escape(g["symbol"], quote=False)}</text>')
         numbers, shade = g.get("numbers", True), g.get("shade", False)
-        peak = max((abs(v) for row in values for v in row if v is not None), default=0.0) or 1.0
+        # the value shaded in full colour: the grid's "peak" key (one scale for several maps) or its largest
+        peak = g.get("peak") or max((abs(v) for row in values for v in row if v is not None), default=0.0) or 1.0
         for r in range(rows):
             for c in range(cols):
                 v, kind = values[r][c], kinds[r][c]
@@ -216,15 +222,21 @@ def view_steps(scene: Scene) -> list[dict[str, Any]]:
     cell of the grids the steps patch, so any step can follow any other.
     """
     numbers = {g["name"]: g.get("numbers", True) for g in scene["grids"]}
+    ids: dict[str, list[list[str]]] = {}  # the cell ids and texts, made once for every step (speed)
+    texts: dict[Any, str] = {}
     frames = []
     for step in scene.get("steps", []):
         cells: dict[str, list[str]] = {}
         for name, content in step.get("patch", {}).items():
-            for r, row in enumerate(content["values"]):
-                for c, v in enumerate(row):
-                    kind = content["kinds"][r][c]
-                    text = format_value(v) if numbers[name] and kind != "empty" else ""
-                    cells[cell_id(name, r, c)] = [text, kind]
+            if name not in ids:
+                ids[name] = [[cell_id(name, r, c) for c in range(len(row))] for r, row in enumerate(content["values"])]
+            for id_row, row, kind_row in zip(ids[name], content["values"], content["kinds"], strict=True):
+                for cid, v, kind in zip(id_row, row, kind_row, strict=True):
+                    if not numbers[name] or kind == "empty":
+                        text = ""
+                    elif (text := texts.get(v)) is None:
+                        text = texts[v] = format_value(v)
+                    cells[cid] = [text, kind]
         focus = [step[k] for k in ("target", "source") if k in step]
         frames.append({"focus": focus, "lit": [*step.get("cells", []), *step.get("also", [])],
                        "text": step.get("text", ""), "set": cells})

@@ -24,11 +24,11 @@ def _shape_of_one_channel() -> tuple[int, ...]:
     return tuple(torch.rand(size=(1, 3, 320, 480))[0, 1].shape)
 
 
-@exercise("01.3", "How many random numbers does torch.rand(size=(1, 3, 320, 480)) draw?",
-          hint="Multiply the sizes of all four axes (or use X.numel()).",
-          explanation="1 * 3 * 320 * 480 = 460,800.")
+@exercise("01.3", "How many random numbers does torch.rand(size=(8, 3, 224, 224)) draw?",
+          hint="Multiply the sizes of all four axes (or make the tensor and use .numel()).",
+          explanation="8 * 3 * 224 * 224 = 1,204,224: a batch of 8 RGB images of 224 x 224 pixels.")
 def _number_of_elements() -> int:
-    return torch.rand(size=(1, 3, 320, 480)).numel()
+    return torch.rand(size=(8, 3, 224, 224)).numel()
 
 
 @exercise("01.4", "What fraction of torch.randn values lies in [-1, 1]? (2 significant digits are "

@@ -34,12 +34,13 @@ def _conv1d_weight_shape() -> tuple[int, ...]:
     return tuple(nn.Conv1d(2, 4, kernel_size=7).weight.shape)
 
 
-@exercise("02.4", "A 1x1 convolution maps (1, 512, 10, 15) features to 21 classes. How many "
-          "parameters does nn.Conv2d(512, 21, kernel_size=1) have?",
-          hint="A 1x1 convolution is a 512 -> 21 linear layer applied at every pixel: weights plus biases.",
-          explanation="21 * 512 = 10752 weights + 21 biases = 10773; H and W stay 10 and 15.")
+@exercise("02.4", "The FCN head of a ResNet-50 backbone maps its 2048 feature channels to 21 classes with "
+          "nn.Conv2d(2048, 21, kernel_size=1). How many parameters does it have?",
+          hint="A 1x1 convolution is a linear layer from the input channels to the output channels, applied at "
+               "every pixel: count its weight matrix, then add the biases.",
+          explanation="21 * 2048 = 43008 weights + 21 biases = 43029, whatever the height and width.")
 def _one_by_one_parameters() -> int:
-    return sum(p.numel() for p in nn.Conv2d(512, 21, kernel_size=1).parameters())
+    return sum(p.numel() for p in nn.Conv2d(2048, 21, kernel_size=1).parameters())
 
 
 def _signal_and_kernel(g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:

@@ -41,6 +41,7 @@ function render({ model, el }) {
   function clearHover() {
     for (const g of hovered) g.classList.remove("h-focus", "h-lit");
     hovered = [];
+    stage.classList.remove("cv-hovering");
   }
 
   function light(g) {
@@ -49,6 +50,7 @@ function render({ model, el }) {
     if (!targets) return;
     g.classList.add("h-focus");
     hovered.push(g);
+    stage.classList.add("cv-hovering");
     for (const id of targets) {
       const other = cells.get(id);
       if (other) { other.classList.add("h-lit"); hovered.push(other); }
@@ -143,6 +145,9 @@ function render({ model, el }) {
   button.addEventListener("click", () => (timer === null ? play() : stop()));
   slider.addEventListener("input", () => { stop(); showStep(Number(slider.value)); });
   speed.addEventListener("change", () => { if (timer !== null) { stop(); play(); } });
+
+  // for the browser tests and benchmarks: what this view was sent, read without the kernel
+  root.__course = { links: () => links, steps: () => steps, index: () => index };
 
   model.on("change:markup", drawMarkup);
   model.on("change:step", () => showStep(model.get("step")));

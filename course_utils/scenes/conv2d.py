@@ -6,6 +6,10 @@ kernel cell, for every input cell the outputs it feeds; one step per output cell
 the steps also fill in the output one cell at a time and show each window's products, for the
 stepped panel; an input with channels, ``(C, H, W)`` with a ``(C, kH, kW)`` kernel, draws one input
 and one kernel slice per channel (a 2D convolution's kernel is 3D: it spans every input channel).
+
+:func:`groups_grid` and :func:`groups_scene` draw which input channels each output channel sees
+(``groups``, 03): one cell per (output channel, input channel), in the kernel's colour where the
+layer has a kH x kW slice of weights for that pair.
 """
 
 from __future__ import annotations
@@ -16,13 +20,14 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from .._checks import check_choice, check_tuple
+from .._checks import check_choice, check_elements, check_int, check_tuple
 from .._threads import one_thread
 from ..conv.geometry import padding_pair, window_taps
 from ..conv.sizes import conv_output_size
 from ._scene import Scene, cell_id, format_value, grid, real_tensor
 
-__all__ = ["conv2d_scene", "PADDING_MODES"]
+__all__ = ["conv2d_scene", "PADDING_MODES", "group_connections", "groups_grid", "groups_scene",
+           "conv2d_line"]
 
 #: ``nn.Conv2d``'s padding_mode -> the mode ``F.pad`` calls it.
 PADDING_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "replicate", "circular": "circular"}
@@ -74,7 +79,7 @@ def conv2d_scene(x: torch.Tensor, weight: torch.Tensor, stride: object = 1, padd
     s, d = check_tuple("stride", stride, 2, minimum=1), check_tuple("dilation", dilation, 2, minimum=1)
     pad_arg = _padding(padding)
     (h, w), (kh, kw) = x.shape[-2:], weight.shape[-2:]
-    out_h, out_w = conv_output_size((h, w), (kh, kw), s, pad_arg, d)  # worded errors for what does not fit
+    out_h, out_w = _output_size((h, w), (kh, kw), s, pad_arg, d)  # worded errors for what does not fit
     pads = tuple(padding_pair(pad_arg if isinstance(pad_arg, str) else pad_arg[a], (kh, kw)[a], d[a])
                  for a in range(2))
     dtype = torch.promote_types(x.dtype, weight.dtype)
@@ -109,6 +114,7 @@ def conv2d_scene(x: torch.Tensor, weight: torch.Tensor, stride: object = 1, padd
     links: dict[str, list[str]] = {}
     steps = []
     kernel_cells = [cell_id(names[1][c], u, v) for c in range(channels) for u in range(kh) for v in range(kw)]
+    plain = _Plain(padded.tolist(), w3.tolist(), out.tolist())
     for i in range(out_h):
         rows = window_taps(i, kh, s[0], d[0])
         for j in range(out_w):
@@ -118,43 +124,68 @@ def conv2d_scene(x: torch.Tensor, weight: torch.Tensor, stride: object = 1, padd
             links[target] = cells + kernel_cells
             for cell in cells:
                 links.setdefault(cell, []).append(target)
-            steps.append(_step(target, cells, kernel_cells, padded, w3, rows, cols, out, i, j, walk, names))
+            steps.append(_step(target, cells, kernel_cells, plain, rows, cols, i, j, walk))
     scene: Scene = {"grids": grids, "links": links, "steps": steps, "step": 0,
                     "caption": _caption((h, w), (kh, kw), s, pad_arg, pads, d, (out_h, out_w), padding_mode,
                                         channels)}
     return scene
 
 
-def _step(target: str, cells: list[str], kernel_cells: list[str], padded: torch.Tensor, w3: torch.Tensor,
-          rows: list[int], cols: list[int], out: torch.Tensor, i: int, j: int, walk: bool,
-          names: tuple[list[str], list[str]]) -> dict[str, Any]:
-    channels, kh, kw = w3.shape
-    window = padded[:, rows][:, :, cols]  # (C, kH, kW): the values the taps read
-    products = window * w3
-    total = format_value(float(out[i, j]))
-    if products.numel() <= _LISTED:
-        terms = " + ".join(f"{_term(float(a))}·{_term(float(b))}"
-                           for a, b in zip(w3.flatten(), window.flatten(), strict=True))
+class _Plain:
+    """The padded input ``(C, H, W)``, the kernel ``(C, kH, kW)`` and the output as nested lists of floats."""
+
+    def __init__(self, padded: list, weight: list, out: list) -> None:
+        self.padded, self.weight, self.out = padded, weight, out
+
+
+def _step(target: str, cells: list[str], kernel_cells: list[str], plain: _Plain, rows: list[int],
+          cols: list[int], i: int, j: int, walk: bool) -> dict[str, Any]:
+    weight = plain.weight
+    channels, kh, kw = len(weight), len(weight[0]), len(weight[0][0])
+    windows = [[[plain.padded[c][r][q] for q in cols] for r in rows] for c in range(channels)]
+    products = [[[weight[c][u][v] * windows[c][u][v] for v in range(kw)] for u in range(kh)]
+                for c in range(channels)]
+    total = format_value(plain.out[i][j])
+    count = channels * kh * kw
+    if count <= _LISTED:
+        terms = " + ".join(f"{_term(weight[c][u][v])}·{_term(windows[c][u][v])}"
+                           for c in range(channels) for u in range(kh) for v in range(kw))
         text = f"output[{i},{j}] = {terms} = {total}"
+    elif channels > 1:
+        sums = " + ".join(_term(sum(map(sum, products[c]))) for c in range(channels))
+        text = (f"output[{i},{j}] = {sums} = {total}   (the sum of the {kh}x{kw} products of channel "
+                f"{', '.join(map(str, range(channels - 1)))} and {channels - 1}: {count} products in all)")
     else:
-        text = (f"output[{i},{j}] = the sum of its {products.numel()} products weight·input "
-                f"({channels} x {kh}x{kw} taps) = {total}")
+        text = f"output[{i},{j}] = the sum of its {count} products weight·input ({kh}x{kw} taps) = {total}"
     step: dict[str, Any] = {"target": target, "cells": cells, "also": kernel_cells, "text": text}
     if walk:
         patch = {}
         for c in range(channels):
             name = f"products.{c}" if channels > 1 else "products"
-            patch[name] = {"values": products[c].tolist(), "kinds": [["data"] * kw for _ in range(kh)]}
-        width = out.shape[1]
-        done = i * width + j
+            patch[name] = {"values": products[c], "kinds": [["data"] * kw for _ in range(kh)]}
+        out = plain.out  # rows done, the row being filled, rows to come (unchanged rows are shared lists)
+        height, width = len(out), len(out[0])
+        full, empty = ["data"] * width, ["empty"] * width
         patch["output"] = {
-            "values": [[float(out[r, q]) if r * width + q <= done else None for q in range(width)]
-                       for r in range(out.shape[0])],
-            "kinds": [["data" if r * width + q <= done else "empty" for q in range(width)]
-                      for r in range(out.shape[0])],
+            "values": [*out[:i], out[i][:j + 1] + [None] * (width - j - 1), *([[None] * width] * (height - i - 1))],
+            "kinds": [*([full] * i), ["data"] * (j + 1) + ["empty"] * (width - j - 1), *([empty] * (height - i - 1))],
         }
         step["patch"] = patch
     return step
+
+
+def _output_size(size: tuple[int, int], kernel: tuple[int, int], s: tuple[int, ...], pad_arg: object,
+                 d: tuple[int, ...]) -> tuple[int, int]:
+    """The output (H, W) from the engine, one axis at a time, so a message can say which axis fails."""
+    sizes = []
+    for a, axis in enumerate(("height", "width")):
+        p = pad_arg if isinstance(pad_arg, str) else pad_arg[a]  # type: ignore[index]
+        try:
+            sizes.append(conv_output_size(size[a], kernel[a], s[a], p, d[a]))
+        except ValueError as exc:
+            text = str(exc)
+            raise ValueError(f"input {axis} {size[a]}: {text}" if "padded input" in text else text) from None
+    return sizes[0], sizes[1]
 
 
 def _caption(size: tuple[int, int], kernel: tuple[int, int], s: tuple[int, ...], pad_arg: object,
@@ -193,3 +224,100 @@ def _term(value: float) -> str:
     """A factor of a product in a step's text: negative numbers in parentheses."""
     text = format_value(value)
     return f"({text})" if value < 0 else text
+
+
+def conv2d_line(in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
+                padding: int | str = 0, dilation: int = 1, groups: int = 1, bias: bool = True,
+                padding_mode: str = "zeros") -> str:
+    """The ``nn.Conv2d(...)`` call for these arguments, leaving out those at their default (03)."""
+    for name, value, minimum in (("in_channels", in_channels, 1), ("out_channels", out_channels, 1),
+                                 ("kernel_size", kernel_size, 1), ("stride", stride, 1),
+                                 ("dilation", dilation, 1), ("groups", groups, 1)):
+        check_int(name, value, minimum=minimum)
+    if padding not in ("valid", "same"):
+        check_int("padding", padding, minimum=0)
+    if not isinstance(bias, bool):
+        raise TypeError(f"bias must be True or False, got {bias!r}")
+    check_choice("padding_mode", padding_mode, list(PADDING_MODES))
+    parts = [str(in_channels), str(out_channels), f"kernel_size={kernel_size}"]
+    for name, value, default in (("stride", stride, 1), ("padding", padding, 0),
+                                 ("dilation", dilation, 1), ("groups", groups, 1),
+                                 ("bias", bias, True), ("padding_mode", padding_mode, "zeros")):
+        if value != default:
+            parts.append(f"{name}={value!r}")
+    return f"nn.Conv2d({', '.join(parts)})"
+
+
+# --- groups: which input channels each output channel sees (03) -------------------------------
+
+#: The most channels the groups grids draw (one cell per channel).
+MAX_CHANNELS = 64
+
+
+def _channels(name: str, value: object) -> int:
+    value = check_int(name, value, minimum=1)
+    if value > MAX_CHANNELS:
+        raise ValueError(f"{name} must be between 1 and {MAX_CHANNELS}: the diagram draws one cell per "
+                         f"channel, got {value:,}")
+    return value
+
+
+def group_connections(in_channels: int, out_channels: int, groups: int) -> torch.Tensor:
+    """``(out_channels, in_channels)`` matrix of 0/1: 1 where output channel o uses input channel i.
+
+    Introduced in 03_conv2d_parameters.
+    """
+    in_channels = check_int("in_channels", in_channels, minimum=1)
+    out_channels = check_int("out_channels", out_channels, minimum=1)
+    groups = check_int("groups", groups, minimum=1)
+    for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
+        if value % groups:
+            raise ValueError(f"{name} ({value}) must be divisible by groups ({groups})")
+    check_elements(f"group_connections(in_channels={in_channels}, out_channels={out_channels})",
+                   in_channels * out_channels, "Use fewer channels.")
+    group_of_out = torch.arange(out_channels) // (out_channels // groups)
+    group_of_in = torch.arange(in_channels) // (in_channels // groups)
+    return (group_of_out[:, None] == group_of_in[None, :]).float()
+
+
+def groups_grid(in_channels: int, out_channels: int, groups: int, title: str, *, name: str = "groups",
+                transpose: bool = False, **extra: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The grid ``out_channels x in_channels`` (``in x out`` with ``transpose``): a full kernel-coloured
+    cell where output channel o sees input channel i (a kH x kW slice of weights joins them), and its
+    links: each cell lights the input channels its output channel sees."""
+    in_channels, out_channels = _channels("in_channels", in_channels), _channels("out_channels", out_channels)
+    seen = group_connections(in_channels, out_channels, groups).tolist()
+    if transpose:
+        seen = [list(col) for col in zip(*seen, strict=True)]
+    values = [[1.0 if v else None for v in row] for row in seen]
+    kinds = [["data" if v else "empty" for v in row] for row in seen]
+    g = grid(name, "kernel", title, values, kinds, numbers=False, shade=True, **extra)
+    links = {}
+    for o in range(out_channels):
+        where = [(i, o) if transpose else (o, i) for i in range(in_channels)]
+        lit = [cell_id(name, r, c) for r, c in where if seen[r][c]]
+        for r, c in where:
+            links[cell_id(name, r, c)] = lit
+    return g, links
+
+
+def groups_scene(in_channels: int = 8, out_channels: int = 8, groups: object = (1, 2, 8),
+                 kernel_size: int = 3) -> Scene:
+    """One groups grid per value of ``groups``, titled with the weight count of a ``kernel_size`` layer (03)."""
+    in_channels, out_channels = _channels("in_channels", in_channels), _channels("out_channels", out_channels)
+    if not isinstance(groups, list | tuple):
+        raise TypeError(f"groups must be a list of group counts, e.g. (1, 2, 8), got {groups!r}")
+    if not 1 <= len(groups) <= 8:
+        raise ValueError(f"groups must contain 1 to 8 values (one grid each), got {len(groups)}")
+    groups = [check_int(f"groups[{i}]", g, minimum=1) for i, g in enumerate(groups)]
+    k = check_int("kernel_size", kernel_size, minimum=1)
+    grids, links = [], {}
+    for n, g in enumerate(groups):
+        weights = out_channels * (in_channels // g if in_channels % g == 0 else 0) * k * k
+        one, more = groups_grid(in_channels, out_channels, g, f"groups={g}: {weights:,} weights",
+                                name=f"groups.{n}")
+        grids.append(one)
+        links.update(more)
+    return {"grids": grids, "links": links, "steps": [], "step": 0,
+            "caption": [f"rows: the {out_channels} output channels; columns: the {in_channels} input channels; "
+                        f"orange: a {k}x{k} slice of weights joins them"]}

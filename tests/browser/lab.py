@@ -179,8 +179,8 @@ class LabServer:
                 self.process.wait(timeout=10)
 
 
-def start_lab(tmp: Path, *, timeout: float = 120.0) -> LabServer:
-    """Start ``jupyter lab --no-browser`` on 127.0.0.1 with a random free port and a token."""
+def start_lab(tmp: Path, *, timeout: float = 120.0, root: Path = ROOT) -> LabServer:
+    """Start ``jupyter lab --no-browser`` serving ``root`` on 127.0.0.1, with a random free port and a token."""
     dirs = {name: tmp / name for name in ("config", "runtime", "data", "ipython", "settings",
                                           "workspaces", "checkpoints")}
     for folder in dirs.values():
@@ -209,7 +209,7 @@ def start_lab(tmp: Path, *, timeout: float = 120.0) -> LabServer:
     command = [
         sys.executable, "-m", "jupyterlab", "--no-browser",
         "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={ROOT}",
+        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
         "--ServerApp.allow_root=True", "--ServerApp.terminals_enabled=False",
         f"--LabApp.user_settings_dir={dirs['settings']}",
         f"--LabApp.workspaces_dir={dirs['workspaces']}",
@@ -219,7 +219,7 @@ def start_lab(tmp: Path, *, timeout: float = 120.0) -> LabServer:
     ]
     log = tmp / "jupyter-lab.log"
     with open(log, "wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
     server = LabServer(process, f"http://127.0.0.1:{port}/", token, log, tmp / "refused.log")
     deadline = time.monotonic() + timeout
     while True:

@@ -1,22 +1,27 @@
-"""Every notebook with widgets, run in JupyterLab in a real Chromium, with every control moved.
+"""Every notebook with widgets, run in JupyterLab in a real Chromium: every control moved, every
+diagram hovered, every Play pressed.
 
-For each notebook whose stored outputs show a widget: open it, run all cells,
-wait for the kernel, then in each course panel (``.course-explorer``) move every
-slider with the arrow keys (and back), press every Play button, pick another
-option in each drop-down, tick each check box. Each change must show a new image
-(or a "Not possible" sentence, never "Something went wrong"), no cell may show an
-error or stderr, and the browser console must stay free of errors. The time from
-the key press to the new image being decoded is recorded and summarised at the
-end of the run (goal: a median of at most 250 ms). Widgets that are not course
-panels (a demo slider with a label, say) get the same treatment: moving a control
-must change their text.
+For each notebook whose stored outputs show a widget: open it, run all cells, wait for the kernel,
+then in each course panel (``.course-explorer``):
+- move every slider with the arrow keys (and back), pick another option in each drop-down, tick each
+  check box: each change must show a new drawing (``.course-view`` counts its drawings in
+  ``data-drawn``) or a "Not possible" sentence in the message line, never "Something went wrong";
+- hover cells of the diagram: exactly the cells of the scene's links light up (``h-lit``), and the
+  hovered cell is marked (``h-focus``);
+- press Play at the fastest speed: the view walks every step to the last, and the browser sends
+  nothing to the kernel while it plays.
+No cell may show an error or stderr, and the browser console must stay free of errors. The time
+from the key press to the new drawing is recorded and summarised at the end of the run (the goals
+are measured by ``benchmarks/browser_latency.py``). Widgets that are not course panels (a demo
+slider with a label, say) get the same control treatment: moving a control must change their text.
 
-``UPDATE_SCREENSHOTS=1`` also saves each panel, at its default setting, to
-``images/screenshots/<notebook>_<n>.png`` (for the README).
+``UPDATE_SCREENSHOTS=1`` also saves each panel, at its default setting, at normal and double pixel
+density, to ``images/screenshots/<notebook>_<n>.png`` and ``<notebook>_<n>@2x.png``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import io
 import json
@@ -143,54 +148,31 @@ _CONTROLS_JS = r"""
 """
 
 # Arm a probe on one panel: the next key/pointer/change event starts the clock; the clock
-# stops when a new image is shown and decoded, or a message appears, or the caption changes.
+# stops at the frame after the view shows a new drawing or a new message, or (other widgets)
+# after their text changes.
 _ARM_JS = """
 ([selector, index]) => {
   const panel = document.querySelectorAll(selector)[index];
-  const img = panel.querySelector('img');
-  const visible = (el) => !!el && el.offsetParent !== null;
-  const messageOf = () => {
-    for (const el of panel.querySelectorAll('.widget-html')) {
-      const text = el.innerText || '';
-      if (visible(el) && /Not possible|Something went wrong|Traceback/.test(text)) return text.trim();
-    }
-    return '';
-  };
-  // A course panel's caption is its last HTML line; elsewhere, any label or HTML text.
-  const captionOf = () => {
-    if (img) { const all = panel.querySelectorAll('.widget-html');
-               return all.length ? all[all.length - 1].innerText : ''; }
-    return [...panel.querySelectorAll('.widget-html, .widget-label, .jp-RenderedText')]
-      .map(e => e.innerText).join('\\n');
-  };
-  const probe = {t0: null, t1: null, result: null, message: '', src0: img && img.getAttribute('src'),
-                 shown0: visible(img), message0: messageOf(), caption0: captionOf()};
+  const view = panel.querySelector('.course-view');
+  const messageOf = () => { const m = view && view.querySelector('.cv-message'); return m ? m.textContent.trim() : ''; };
+  const textOf = () => [...panel.querySelectorAll('.widget-html, .widget-label, .jp-RenderedText')]
+    .map(e => e.innerText).join('\\n');
+  const probe = {t0: null, t1: null, result: null, message: '', drawn0: view ? view.dataset.drawn : null,
+                 message0: messageOf(), text0: textOf()};
   if (window.__probe && window.__probe.stop) window.__probe.stop();
   window.__probe = probe;
   const start = () => { if (probe.t0 === null) probe.t0 = performance.now(); };
   const events = ['keydown', 'pointerdown', 'mousedown', 'input', 'change'];
   for (const e of events) document.addEventListener(e, start, true);
-  let captionTimer = null;
+  let seen = null;
+  const done = (result) => { if (seen) return; seen = result;
+    requestAnimationFrame(() => { probe.t1 = performance.now(); probe.result = result; }); };
   const check = () => {
-    if (probe.result) return;
-    const src = img && img.getAttribute('src');
-    if (visible(img) && src && (src !== probe.src0 || !probe.shown0)) {
-      const finish = () => { if (!probe.result) { probe.t1 = performance.now(); probe.result = 'image'; } };
-      img.decode().then(finish, finish);
-      return;
-    }
+    if (seen) return;
+    if (view && view.dataset.drawn !== probe.drawn0) { done('drawing'); return; }
     const message = messageOf();
-    if (message && message !== probe.message0) {
-      probe.t1 = performance.now(); probe.result = 'message'; probe.message = message; return;
-    }
-    if (!img && captionOf() !== probe.caption0) {  // a widget without a figure: its text is the view
-      probe.t1 = performance.now(); probe.result = 'text'; return;
-    }
-    if (captionOf() !== probe.caption0 && captionTimer === null) {
-      // the caption changed: give the image a moment to follow before calling it caption-only
-      captionTimer = setTimeout(() => { if (!probe.result) { probe.t1 = performance.now();
-                                                             probe.result = 'caption'; } }, 3000);
-    }
+    if (message && message !== probe.message0) { probe.message = message; done('message'); return; }
+    if (!view && textOf() !== probe.text0) done('text');  // a widget without a view: its text is the view
   };
   const observer = new MutationObserver(check);
   observer.observe(panel, {attributes: true, childList: true, subtree: true, characterData: true});
@@ -199,7 +181,7 @@ _ARM_JS = """
 }
 """
 
-SHOWN = {"image", "text"}  # a new figure, or new text in a widget that has no figure
+SHOWN = {"drawing", "text"}  # a new drawing, or new text in a widget that has no view
 # Widget outputs that are not course panels but have controls (e.g. a demo slider and a label):
 # tagged so the same driver can move their controls; progress bars and the like have none.
 _MARK_OTHER_WIDGETS_JS = """
@@ -251,8 +233,6 @@ class PanelDriver:
                 self.failures.append(f"{self.name} / {label}: {text}")
             else:  # a setting the panel explains as impossible (a ValueError of the panel)
                 self.notes.append(f"{self.name} / {label}: {text}")
-        elif outcome["result"] == "caption":
-            self.notes.append(f"{self.name} / {label}: the caption changed but the image did not")
         return outcome
 
     # -- one function per kind of control; each returns the redraw times in ms ------------
@@ -282,7 +262,7 @@ class PanelDriver:
                 if outcome["result"] in SHOWN:
                     shown_image = True
                     times.append(outcome["ms"])
-                elif outcome["result"] != "caption":
+                else:
                     break
             for _ in range(moved):
                 outcome = self.act(f"{label} {back}", press(back))
@@ -294,7 +274,7 @@ class PanelDriver:
             if self.panel.locator(".widget-slider").nth(nth).locator("[disabled]").count():
                 self.notes.append(f"{self.name} / {label}: disabled")
             else:
-                self.failures.append(f"{self.name} / {label}: no key press showed a new image")
+                self.failures.append(f"{self.name} / {label}: no key press showed a new drawing")
         return times
 
     def play(self, nth: int, label: str) -> list[float]:
@@ -307,7 +287,7 @@ class PanelDriver:
         self.act(f"{label} Stop", lambda: widget.locator("button:has(.fa-stop)").first.click())
         if outcome and outcome["result"] in SHOWN:
             return [outcome["ms"]]
-        self.failures.append(f"{self.name} / {label}: Play did not show a new image")
+        self.failures.append(f"{self.name} / {label}: Play did not show a new drawing")
         return []
 
     def dropdown(self, nth: int, label: str) -> list[float]:
@@ -325,7 +305,7 @@ class PanelDriver:
             if outcome and outcome["result"] in SHOWN:
                 times.append(outcome["ms"])
         if not times:
-            self.failures.append(f"{self.name} / {label}: no option showed a new image")
+            self.failures.append(f"{self.name} / {label}: no option showed a new drawing")
         return times
 
     def checkbox(self, nth: int, label: str) -> list[float]:
@@ -337,7 +317,7 @@ class PanelDriver:
             if outcome and outcome["result"] in SHOWN:
                 times.append(outcome["ms"])
         if not times:
-            self.failures.append(f"{self.name} / {label}: ticking the box showed no new image")
+            self.failures.append(f"{self.name} / {label}: ticking the box showed no new drawing")
         return times
 
     def toggle(self, nth: int, label: str) -> list[float]:
@@ -351,7 +331,7 @@ class PanelDriver:
             if outcome and outcome["result"] in SHOWN:
                 times.append(outcome["ms"])
         if count > 1 and not times:
-            self.failures.append(f"{self.name} / {label}: no button showed a new image")
+            self.failures.append(f"{self.name} / {label}: no button showed a new drawing")
         return times
 
 
@@ -360,7 +340,7 @@ def _expected_panels(path: Path) -> int:
     return sum(widget.startswith("Explorer(") for widget in stored_widgets(nb))
 
 
-def _save_screenshot(locator, target: Path, margin: int = 10) -> None:
+def _save_screenshot(locator, target: Path, margin: int = 10, width: int = 1000) -> None:
     from PIL import Image
 
     # A white margin around the panel, without the prompt column beside it.
@@ -371,11 +351,113 @@ def _save_screenshot(locator, target: Path, margin: int = 10) -> None:
     finally:
         locator.evaluate("(el, old) => { el.style.padding = old[0]; el.style.background = old[1]; }", old)
     image = Image.open(io.BytesIO(png)).convert("RGB")
-    if image.width > 1000:
-        image = image.resize((1000, round(image.height * 1000 / image.width)), Image.Resampling.LANCZOS)
+    if image.width > width:
+        image = image.resize((width, round(image.height * width / image.width)), Image.Resampling.LANCZOS)
     image = image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     target.parent.mkdir(parents=True, exist_ok=True)
     image.save(target, optimize=True)
+
+
+HOVERS = 12  # cells hovered per panel, spread over its diagram
+
+_LINKED_CELLS_JS = """
+([count]) => {
+  // every cell that has links, then an even spread of them
+  const view = window.__hoverPanel.querySelector('.course-view');
+  const links = view.__course.links();
+  const ids = Object.keys(links).filter(id => view.querySelector(`[data-cell="${id}"]`));
+  const step = Math.max(1, Math.floor(ids.length / count));
+  return ids.filter((_, i) => i % step === 0).slice(0, count);
+}
+"""
+
+_LIT_JS = """
+([id]) => {
+  const view = window.__hoverPanel.querySelector('.course-view');
+  const lit = [...view.querySelectorAll('.h-lit')].map(g => g.dataset.cell).sort();
+  const focus = [...view.querySelectorAll('.h-focus')].map(g => g.dataset.cell);
+  const expected = [...new Set(view.__course.links()[id])].filter(
+    other => view.querySelector(`[data-cell="${other}"]`)).sort();
+  return {lit, focus, expected};
+}
+"""
+
+
+def hover_problems(page, panel, name: str) -> list[str]:
+    """Hover cells of the panel's diagram; what lights up must be exactly the cell's links."""
+    panel.evaluate("el => { window.__hoverPanel = el; }")
+    problems = []
+    ids = page.evaluate(_LINKED_CELLS_JS, [HOVERS])
+    if not ids:
+        return []  # a plot (the histogram): nothing to hover
+    for cell_id in ids:
+        cell = panel.locator(f'[data-cell="{cell_id}"]').first
+        cell.scroll_into_view_if_needed()
+        cell.hover(force=True)
+        seen = page.evaluate(_LIT_JS, [cell_id])
+        if seen["focus"] != [cell_id] or seen["lit"] != [c for c in seen["expected"] if c != cell_id]:
+            extra = sorted(set(seen["lit"]) - set(seen["expected"]))
+            missing = sorted(set(seen["expected"]) - set(seen["lit"]) - {cell_id})
+            problems.append(f"{name}: hovering {cell_id} lit {len(seen['lit'])} cells; not linked: {extra[:5]}, "
+                            f"linked but not lit: {missing[:5]}, marked: {seen['focus']}")
+    page.mouse.move(0, 0)
+    left = panel.evaluate("el => el.querySelectorAll('.h-lit, .h-focus').length")
+    if left:
+        problems.append(f"{name}: {left} cells stayed lit after the pointer left the diagram")
+    return problems
+
+
+_COUNT_SENT_JS = """
+() => {
+  const kernel = window.__nb.sessionContext.session.kernel;
+  if (!kernel.__courseCounting) {
+    kernel.__courseCounting = true;
+    kernel.anyMessage.connect((_, args) => { if (args.direction === 'send') window.__sent += 1; });
+  }
+  window.__sent = 0;
+  return true;
+}
+"""
+
+
+def play_problems(page, panel, name: str) -> list[str]:
+    """Press Play at the fastest speed: every step is shown, and nothing is sent to the kernel."""
+    view = panel.locator(".course-view").first
+    steps = view.evaluate("v => v.__course.steps().length")
+    if not steps:
+        return []
+    problems = []
+    view.locator(".cv-speed").select_option(label="fast")
+    page.evaluate(_COUNT_SENT_JS)
+    view.locator(".cv-play").click()
+    try:
+        page.wait_for_function(
+            "([v, n]) => v.__course.index() === n - 1 && !v.classList.contains('cv-playing')",
+            arg=[view.element_handle(), steps], timeout=steps * 350 + 15_000, polling=50)
+    except Exception:  # noqa: BLE001 - reported
+        problems.append(f"{name}: Play did not reach step {steps} of {steps}")
+    count = view.locator(".cv-count").inner_text()
+    if count != f"step {steps} of {steps}":
+        problems.append(f"{name}: after Play the view says {count!r}, not 'step {steps} of {steps}'")
+    sent = page.evaluate("() => window.__sent")
+    if sent:
+        problems.append(f"{name}: {sent} message(s) went to the kernel while the view played")
+    view.locator(".cv-step").fill("0")  # back to the first step for the screenshots
+    return problems
+
+
+@contextlib.contextmanager
+def double_density(page):
+    """The page drawn at two device pixels per CSS pixel (a laptop or projector), then back."""
+    cdp = page.context.new_cdp_session(page)
+    size = page.viewport_size
+    cdp.send("Emulation.setDeviceMetricsOverride",
+             {"width": size["width"], "height": size["height"], "deviceScaleFactor": 2, "mobile": False})
+    try:
+        yield
+    finally:
+        cdp.send("Emulation.clearDeviceMetricsOverride")
+        cdp.detach()
 
 
 def _params() -> list:
@@ -423,7 +505,7 @@ def test_every_widget_redraws_in_jupyterlab(notebook: Path, lab_server, browser_
         if expected:
             page.wait_for_function(
                 f"() => [...document.querySelectorAll('.course-explorer')].filter("
-                f"p => p.querySelector('img') && p.querySelector('img').getAttribute('src')).length >= {expected}",
+                f"p => p.querySelector('.course-view[data-drawn]')).length >= {expected}",
                 timeout=60_000)
         count = panels.count()
         assert count >= expected, f"{count} panels shown, the stored notebook has {expected}"
@@ -450,14 +532,16 @@ def test_every_widget_redraws_in_jupyterlab(notebook: Path, lab_server, browser_
                 notes += driver.notes
                 if kind != "panel":
                     continue
-                natural, shown = driver.panel.locator("img").first.evaluate(
-                    "img => [img.naturalWidth, img.getBoundingClientRect().width]")
-                if natural and shown > 1.15 * natural:
-                    notes.append(f"{name}: the {natural} px wide figure is shown {shown:.0f} px wide (scaled up)")
+                failures += hover_problems(page, driver.panel, name)
+                failures += play_problems(page, driver.panel, name)
                 if os.environ.get("UPDATE_SCREENSHOTS") == "1":
                     driver.panel.scroll_into_view_if_needed()
                     page.evaluate("() => document.activeElement && document.activeElement.blur()")
-                    _save_screenshot(driver.panel, SCREENSHOTS / f"{notebook.stem}_{index + 1}.png")
+                    page.mouse.move(0, 0)
+                    stem = f"{notebook.stem}_{index + 1}"
+                    _save_screenshot(driver.panel, SCREENSHOTS / f"{stem}.png")
+                    with double_density(page):
+                        _save_screenshot(driver.panel, SCREENSHOTS / f"{stem}@2x.png", width=2000)
 
         kernel_log = page.evaluate("() => window.__kernelLog")
         failures += [f"kernel said {line}" for line in kernel_log]

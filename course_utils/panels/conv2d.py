@@ -1,0 +1,183 @@
+"""The panels of 03: every ``nn.Conv2d`` argument on a control, and the forward convolution stepped.
+
+* :func:`conv2d_explorer`: the input numbered 1, 2, ... inside its padding, a kernel of ones (so each
+  output is the sum of the cells its taps touch), the output, and which input channels each output
+  channel sees (``groups``). The caption puts the numbers into the output-size formula, checks the
+  shape with a real ``nn.Conv2d`` and counts the weights.
+* :func:`conv2d_step_explorer`: an input of 1 to 3 channels and a kernel with one slice per channel;
+  Play walks the window over the padded input and shows each product and their sum.
+
+Hover an output cell to light the input cells its taps touch (not the holes of a dilated kernel) and
+the kernel; hover an input cell to light the outputs it feeds. Play, the step slider and the speed
+run in the browser. Slider ranges are fixed: an impossible combination keeps every control where it
+is and says why.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from functools import cache
+
+import torch
+from torch import nn
+
+from .._threads import one_thread
+from ..scenes._scene import Scene
+from ..scenes.conv2d import PADDING_MODES, _channels, conv2d_line, conv2d_scene, groups_grid
+from .explorer import Explorer, check_in_range, check_option, dropdown, int_slider
+
+__all__ = ["conv2d_explorer", "conv2d_step_explorer"]
+
+_PADDINGS = [("0", 0), ("1", 1), ("2", 2), ("3", 3), ("'valid'", "valid"), ("'same'", "same")]
+
+
+def _divisors_of_both(a: int, b: int) -> list[int]:
+    """The common divisors of ``a`` and ``b`` (the divisors of their gcd), in order: sqrt(gcd) steps."""
+    g = math.gcd(a, b)
+    small = [d for d in range(1, math.isqrt(g) + 1) if g % d == 0]
+    return sorted({*small, *(g // d for d in small)})
+
+
+@cache
+def _numbered(height: int, width: int) -> torch.Tensor:
+    return torch.arange(1.0, height * width + 1).reshape(height, width)
+
+
+@cache
+def _ones(kernel: int) -> torch.Tensor:
+    return torch.ones(kernel, kernel)
+
+
+def _torch_shape(in_channels: int, out_channels: int, height: int, width: int, kernel: int, stride: int,
+                 padding: int | str, dilation: int, groups: int, padding_mode: str) -> tuple[int, ...]:
+    """The output shape a real ``nn.Conv2d`` gives on ``torch.zeros(1, in_channels, height, width)``."""
+    with one_thread(), torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # 'same' with an even kernel pads a copy
+        layer = nn.Conv2d(in_channels, out_channels, kernel, stride, padding, dilation, groups,
+                          padding_mode=padding_mode)
+        return tuple(layer(torch.zeros(1, in_channels, height, width)).shape)
+
+
+def conv2d_explorer(height: int = 5, width: int = 5, kernel: int = 3, stride: int = 2,
+                    padding: int | str = 1, dilation: int = 1, groups: int = 1,
+                    padding_mode: str = "zeros", in_channels: int = 4,
+                    out_channels: int = 8) -> Explorer:
+    """Panel for 03_conv2d_parameters: every ``nn.Conv2d`` argument on a control.
+
+    Draws the input (pixels numbered 1, 2, ... row by row) inside its padding, a kernel of ones,
+    the output (each value the sum of the input cells its taps touch, as ``F.conv2d`` computes it)
+    and which input channels each output channel sees (``groups``). Hover an output cell to light
+    its taps and the kernel, an input cell to light the outputs it feeds; Play walks the window over
+    the output. The caption gives the output-size formula with the numbers, the shape a real
+    ``nn.Conv2d`` computes and the weight count. Slider ranges are fixed; an impossible setting
+    shows a sentence naming the argument. Every argument must be a value its control can show
+    (channels: 1 to 64, fixed for the panel).
+    """
+    in_channels = _channels("in_channels", in_channels)
+    out_channels = _channels("out_channels", out_channels)
+    options = _divisors_of_both(in_channels, out_channels)
+    values = {
+        "height": check_in_range("height", height, 1, 8),
+        "width": check_in_range("width", width, 1, 8),
+        "padding": check_option("padding", padding, [v for _, v in _PADDINGS]),
+        "dilation": check_in_range("dilation", dilation, 1, 3),
+        "kernel": check_in_range("kernel", kernel, 1, 5),
+        "stride": check_in_range("stride", stride, 1, 3),
+        "groups": check_option("groups", groups, options),
+        "padding_mode": check_option("padding_mode", padding_mode, list(PADDING_MODES)),
+    }
+    controls = {
+        "height": int_slider("input height H", values["height"], 1, 8),
+        "width": int_slider("input width W", values["width"], 1, 8),
+        "padding": dropdown("padding", _PADDINGS, values["padding"]),
+        "dilation": int_slider("dilation", values["dilation"], 1, 3),
+        "kernel": int_slider("kernel_size", values["kernel"], 1, 5),
+        "stride": int_slider("stride", values["stride"], 1, 3),
+        "groups": dropdown("groups", options, values["groups"]),
+        "padding_mode": dropdown("padding_mode", list(PADDING_MODES), values["padding_mode"]),
+    }
+
+    def build(height: int, width: int, padding: int | str, dilation: int, kernel: int, stride: int,
+              groups: int, padding_mode: str) -> Scene:
+        scene = conv2d_scene(_numbered(height, width), _ones(kernel), stride, padding, dilation,
+                             padding_mode=padding_mode)
+        shape = _torch_shape(in_channels, out_channels, height, width, kernel, stride, padding, dilation,
+                             groups, padding_mode)
+        out = scene["grids"][-1]["values"]
+        expected = (1, out_channels, len(out), len(out[0]))
+        verdict = "matches the formula" if shape == expected else f"DIFFERS from the formula {expected}"
+        line = conv2d_line(in_channels, out_channels, kernel, stride, padding, dilation, groups,
+                           padding_mode=padding_mode)
+        per = in_channels // groups
+        g, links = groups_grid(in_channels, out_channels, groups,
+                               f"groups={groups}: output channel (column) sees input channel (row)",
+                               transpose=True, row=1)
+        scene["grids"].append(g)
+        scene["links"].update(links)
+        scene["caption"] = [
+            f"input numbered 1..{height * width}, kernel of ones: each output is the sum of the cells its "
+            "taps touch (hover a cell)",
+            *scene["caption"][:-1],
+            f"torch: {line}(torch.zeros(1, {in_channels}, {height}, {width})).shape = {shape}  {verdict}",
+            f"weight ({out_channels}, {per}, {kernel}, {kernel}): {out_channels * per * kernel * kernel} "
+            f"weights + {out_channels} biases",
+        ]
+        return scene
+
+    build(**values)  # an impossible setting is refused here, with the sentence the panel would show
+    return Explorer(build, controls, title=f"nn.Conv2d({in_channels}, {out_channels}, ...): move the sliders, "
+                                           "hover a cell, press Play")
+
+
+@cache
+def _step_values() -> tuple[torch.Tensor, torch.Tensor]:
+    """A fixed input ``(3, 6, 6)`` with values 0..3 and kernel ``(3, 3, 3)`` with values -1..2 (seeded)."""
+    g = torch.Generator().manual_seed(3)
+    x = torch.randint(0, 4, (3, 6, 6), generator=g).float()
+    w = torch.randint(-1, 3, (3, 3, 3), generator=g).float()
+    return x, w
+
+
+def conv2d_step_explorer(channels: int = 2, input_size: int = 4, kernel_size: int = 3, stride: int = 1,
+                         padding: int = 1, dilation: int = 1) -> Explorer:
+    """Panel of 03: the forward convolution stepped with Play, one output cell at a time.
+
+    An input of ``channels`` channels (``input_size`` x ``input_size``, small whole numbers) and one
+    output channel: the kernel has one ``kernel_size`` x ``kernel_size`` slice per input channel. Each
+    step lights the window's taps in every channel, shows the products tap x weight and writes their
+    sum into the output. Every argument must be a value its slider can show.
+    """
+    values = {
+        "channels": check_in_range("channels", channels, 1, 3),
+        "input_size": check_in_range("input_size", input_size, 2, 6),
+        "kernel_size": check_in_range("kernel_size", kernel_size, 1, 3),
+        "stride": check_in_range("stride", stride, 1, 3),
+        "padding": check_in_range("padding", padding, 0, 2),
+        "dilation": check_in_range("dilation", dilation, 1, 2),
+    }
+    controls = {
+        "channels": int_slider("input channels C", values["channels"], 1, 3),
+        "input_size": int_slider("input size", values["input_size"], 2, 6),
+        "kernel_size": int_slider("kernel_size", values["kernel_size"], 1, 3),
+        "stride": int_slider("stride", values["stride"], 1, 3),
+        "padding": int_slider("padding", values["padding"], 0, 2),
+        "dilation": int_slider("dilation", values["dilation"], 1, 2),
+    }
+
+    def build(channels: int, input_size: int, kernel_size: int, stride: int, padding: int,
+              dilation: int) -> Scene:
+        x, w = _step_values()
+        k = kernel_size
+        scene = conv2d_scene(x[:channels, :input_size, :input_size], w[:channels, :k, :k], stride, padding,
+                             dilation, walk=True)
+        taps = channels * k * k
+        scene["caption"] = [
+            *scene["caption"],
+            f"weight (1, {channels}, {k}, {k}): one {k}x{k} slice per input channel, {taps} weights; "
+            f"each output cell is the sum of {taps} products",
+        ]
+        return scene
+
+    build(**values)  # an impossible setting is refused here, with the sentence the panel would show
+    return Explorer(build, controls, title="Conv2d step by step: press Play, or drag the step slider")
