@@ -32,8 +32,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # the browser tests' JupyterLab harness
 
-from tests.browser.lab import CHROMIUM_ARGS, chromium_path, start_lab  # noqa: E402
 from widget_latency import find_factories  # noqa: E402
+
+from tests.browser.lab import CHROMIUM_ARGS, chromium_path, start_lab  # noqa: E402
 
 GOALS = {"slider": 60.0, "worst": 100.0, "hover": 16.0}
 

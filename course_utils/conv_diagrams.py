@@ -22,16 +22,15 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
-from ._checks import check_elements, check_int, check_number
+from ._checks import check_elements, check_int
 from ._threads import one_thread
+from .draw.plots import COLORS, _finite_tensor, new_figure
 from .draw.svg import scene_svg
-from .plotting import COLORS, _finite_tensor, draw_grid, new_figure
 from .scenes.conv2d import PADDING_MODES, conv2d_line, group_connections, groups_scene
 
 __all__ = [
     "PADDING_MODES",
     "conv_dimensions_figure",
-    "multichannel_figure",
     "padding_modes_figure",
     "groups_figure",
     "group_connections",
@@ -139,50 +138,6 @@ def conv_dimensions_figure(photo: torch.Tensor | None = None) -> Figure:
     return fig
 
 
-def multichannel_figure(x: torch.Tensor, weight: torch.Tensor, bias: float = 0.0) -> Figure:
-    """One output channel of a multi-channel 2D convolution, drawn channel by channel.
-
-    ``x`` is ``(C, H, W)``, ``weight`` is ``(C, kH, kW)`` (one output channel's kernel: a 3D
-    block). Row ``c`` shows input channel ``c``, kernel slice ``c`` and their 2D
-    cross-correlation; the last panel is the sum over channels (plus ``bias``): the output.
-    Integer tensors are computed in float32 (torch's promotion); NaN and inf are refused.
-    Introduced in 02_convolution_dimensions.
-    """
-    x = _finite_tensor("x", x, 3, "(C, H, W)")
-    weight = _finite_tensor("weight", weight, 3, "(C, kH, kW)")
-    bias = check_number("bias", bias)
-    if weight.shape[0] != x.shape[0]:
-        raise ValueError(
-            f"weight must be a (C, kH, kW) tensor with C = {x.shape[0]} (the channels of x), "
-            f"got {tuple(weight.shape)}"
-        )
-    channels, height, width = x.shape
-    if channels > _MAX_PANELS or max(height, width) > 16:
-        raise ValueError(f"x is {tuple(x.shape)}: this figure draws at most {_MAX_PANELS} channels "
-                         "of at most 16 x 16 numbers")
-    if weight.shape[1] > height or weight.shape[2] > width:
-        raise ValueError(f"weight's kernel {tuple(weight.shape[1:])} must fit in x's height and width "
-                         f"{(height, width)}")
-    dtype = torch.promote_types(x.dtype, weight.dtype)
-    x, weight = x.to(dtype), weight.to(dtype)
-    with one_thread():
-        parts = F.conv2d(x[None], weight[:, None], groups=channels)[0]  # (C, H', W') per channel
-    out = parts.sum(0) + bias
-    fig = new_figure(9.0, 2.1 * channels + 0.4, dpi=90)
-    grid = fig.add_gridspec(channels, 4, width_ratios=[1.2, 1, 1, 1.1])
-    names = ["R", "G", "B"] if channels == 3 else [str(c) for c in range(channels)]
-    for c in range(channels):
-        draw_grid(fig.add_subplot(grid[c, 0]), x[c], "input", title=f"input channel {names[c]}")
-        draw_grid(fig.add_subplot(grid[c, 1]), weight[c], "kernel", title=f"kernel slice {c}")
-        draw_grid(fig.add_subplot(grid[c, 2]), parts[c], "output",
-                  title=f"cross-correlation of\nchannel {names[c]} and slice {c}")
-    ax = fig.add_subplot(grid[:, 3])
-    draw_grid(ax, out, "output", title="output = sum of the three\n(one 2D map)"
-              if channels == 3 else "output = sum over channels")
-    ax.set_box_aspect(1)
-    return fig
-
-
 def padding_modes_figure(image: torch.Tensor, padding: int = 16, crop: int = 48) -> Figure:
     """The whole ``image`` padded by ``padding`` pixels with each of ``nn.Conv2d``'s padding
     modes, shown around its top-left ``crop`` x ``crop`` corner; the dashed square is the border
@@ -218,7 +173,7 @@ def padding_modes_figure(image: torch.Tensor, padding: int = 16, crop: int = 48)
 
 def groups_figure(in_channels: int = 8, out_channels: int = 8, groups: Sequence[int] = (1, 2, 8),
                   kernel_size: int = 3) -> SVG:
-    """Which input channels (columns) each output channel (rows) sees, one grid per ``groups`` value:
+    """Which input channels (rows) each output channel (columns) sees, one grid per ``groups`` value:
     an orange cell is a ``kernel_size`` x ``kernel_size`` slice of weights; each title counts the
     weights of the layer (bias aside). An SVG from the course's grid renderer.
 

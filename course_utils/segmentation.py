@@ -20,7 +20,7 @@ from matplotlib.patches import Patch
 from PIL import Image, ImageDraw
 
 from ._checks import MAX_ELEMENTS, check_elements, check_int, check_number
-from .plotting import new_figure
+from .draw.plots import new_figure
 
 __all__ = [
     "SHAPE_CLASSES",

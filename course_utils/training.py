@@ -23,7 +23,7 @@ from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
 from torch import nn
 
 from ._checks import check_elements, check_int, check_number
-from .plotting import COLORS, figure_to_png, new_figure
+from .draw.plots import COLORS, figure_to_png, new_figure
 from .segmentation import ShapesData, _check_images, _check_labels, mean_iou
 
 __all__ = [

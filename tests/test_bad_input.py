@@ -303,8 +303,8 @@ ROWS = [
     Row(cu.groups_figure, lambda: dict(in_channels=4, out_channels=4, groups=(1, 2)),
         "in_channels:int1 out_channels:int1 groups:ints kernel_size:int1",
         ok={f"kernel_size {HUGE}": "only counted in the titles"}),
-    Row(cu.multichannel_figure, lambda: dict(x=_x(2, 4, 4), weight=_x(2, 2, 2)),
-        "x:tensor weight:tensor bias:num"),
+    Row(cu.multichannel_figure, lambda: dict(x=_x(2, 4, 4), weight=_x(2, 2, 2)), "x:tensor weight:tensor"),
+    Row(cu.multichannel_scene, lambda: dict(x=_x(2, 4, 4), weight=_x(2, 2, 2)), "x:tensor weight:tensor"),
     Row(cu.padding_modes_figure, lambda: dict(image=_x(3, 8, 8), padding=2, crop=4),
         "image:tensor padding:int1 crop:int1"),
     Row(cu.coverage_figure, lambda: dict(stacks={"a": [(3, 1, 2)]}), "stacks:stacks"),
@@ -324,10 +324,12 @@ ROWS = [
         "input_size:pair1 stride:pair1 padding:pair0 dilation:pair1 groups:int1",
         ref=_matrix_ref, ok={f"stride {HUGE}": ONE_OUT}),
     Row(cu.conv_matrix_explorer, dict,
-        "input_size:int1 kernel_size:int1 stride:int1 padding:int0 dilation:int1"),
+        "input_size:int1 kernel_size:int1 stride:int1 padding:int0 dilation:int1 transposed:bool"),
     Row(cu.conv_matrix_figure, lambda: dict(weight=_x(2, 2), input_size=3),
-        "weight:tensor input_size:int1 stride:int1 padding:int0 dilation:int1",
-        ok={"weight None": DEFAULT, f"stride {HUGE}": ONE_OUT}),
+        "weight:tensor input_size:int1 stride:int1 padding:int0 dilation:int1 transposed:bool",
+        ok={"weight None": DEFAULT, f"stride {HUGE}": ONE_OUT,
+            "weight int64 float16 requires_grad": "drawn from weight's values, as for weight.float() "
+                                                   "(an SVG object: compared by test_scene_matrix)"}),
     *(Row(f, lambda: dict(x=_x(1, 2, 3, 3), weight=_x(2, 1, 2, 2)), ENGINE, ref=_transpose_ref,
           ok=UNBATCHED) for f in (cu.conv_transpose2d_scatter, cu.conv_transpose2d_zero_insertion)),
     Row(cu.conv_transpose2d_steps, lambda: dict(x=_x(2, 2), weight=_x(2, 2)), SCATTER,
@@ -337,7 +339,7 @@ ROWS = [
     Row(cu.matching_output_padding, lambda: dict(size=8, kernel_size=3, stride=2, padding=1),
         "size:axes1 kernel_size:axes1 stride:axes1 padding:axes0 dilation:axes1", ok=FORMULA),
     Row(cu.scatter_explorer, dict, "input_size:int1 kernel_size:int1 stride:int1 dilation:int1 "
-        "output_padding:int0 padding:int0 step:int0"),
+        "output_padding:int0 padding:int0"),
     Row(cu.scatter_figure, lambda: dict(x=cu.example_input(), weight=cu.example_kernel()),
         SCATTER + " step:int0", ok={**EXAMPLE, "step None": "the default: every step"}),
     Row(cu.scatter_sum_figure, lambda: dict(x=cu.example_input(), weight=cu.example_kernel()),
@@ -351,8 +353,6 @@ ROWS = [
     Row(cu.bilinear_profile, lambda: dict(kernel_size=4), "kernel_size:int1"),
     Row(cu.bilinear_upsampler, lambda: dict(channels=2, factor=2),
         "channels:int1 factor:int1 bias:bool"),
-    Row(cu.draw_overlap, lambda: dict(fig=_fig()), "fig:fig kernel_size:int1 stride:int1 "
-        "layers:int1 input_size:int1 annotate_up_to:int0"),
     Row(cu.overlap_count, lambda: dict(kernel_size=3, stride=2),
         "kernel_size:int1 stride:int1 input_size:int1 layers:int1"),
     Row(cu.overlap_explorer, dict, "kernel_size:int1 stride:int1 layers:int1"),
@@ -396,9 +396,14 @@ ROWS = [
         ok={"lr 1e9": "the learner's choice: a loss that diverges stops training"},
         errors=(FloatingPointError,)),  # "the loss became nan at step 2; try a smaller lr (1e+09) ..."
     # shared
-    Row(cu.Explorer, lambda: dict(draw=lambda fig, a: None, controls={"a": widgets.IntSlider()}),
-        "draw:fn? controls:controls adapt:fn figsize:figsize dpi:int1 title:text clear:bool "
-        "figure:fig", ok={"figure None": DEFAULT, "title int": STR_OK}),
+    Row(cu.Explorer, lambda: dict(build=lambda a: cu.conv2d_scene(torch.ones(2, 2), torch.ones(1, 1)),
+                                  controls={"a": widgets.IntSlider()}),
+        "build:fn? controls:controls title:text"),
+    Row(cu.conv2d_scene, lambda: dict(x=_x(4, 4), weight=_x(2, 2)),
+        "x:tensor weight:tensor stride:axes1 padding:cpad dilation:axes1 padding_mode:choice walk:bool",
+        ok={"stride 10**9": ONE_OUT, "stride 2**40": ONE_OUT}),
+    Row(cu.scene_figure, lambda: dict(scene=cu.conv2d_scene(torch.ones(3, 3), torch.ones(2, 2))), "step:int0",
+        ok={"step None": DEFAULT}),
     Row(_explorer_set, dict, "bins:int1 distribution:choice"),
     Row(cu.check, lambda: dict(key="01.1", answer=0.25), "key:key"),  # any answer: "not yet"
     Row(cu.conv_output_size, lambda: dict(size=8, kernel_size=3),
@@ -406,12 +411,6 @@ ROWS = [
     Row(cu.conv_transpose_output_size, lambda: dict(size=8, kernel_size=3), "size:axes1 "
         "kernel_size:axes1 stride:axes1 padding:axes0 output_padding:axes0 dilation:axes1",
         ok=FORMULA),
-    Row(cu.draw_grid, lambda: dict(ax=_fig().subplots(), values=torch.tensor([[1.0, 2], [3, 4]]),
-                                   zeros=np.zeros((2, 2), bool)),
-        "ax:ax values:tensor role:choice zeros:mask zero_role:choice annotate:bool fmt:fmt "
-        "title:text vmin:num vmax:num fontsize:numpos origin:origin",
-        ok={"vmin None": DEFAULT, "vmax None": DEFAULT, "fontsize None": DEFAULT,
-            "title int": STR_OK}),
     Row(cu.figure_to_png, lambda: dict(fig=_fig()), "fig:fig dpi:numpos",
         ok={"dpi None": "the default: the figure's own dpi"}),
     Row(cu.histogram_explorer, dict, "distribution:choice sample_size:int1 bins:int1 seed:int0"),
@@ -423,8 +422,6 @@ ROWS = [
         "t:tensor mean:nums std:nums+", ref=_normalize_ref,
         ok={"t dim-more": "a batch of one image (documented)", "t dim-less": GREY}),
     Row(cu.pick_device, dict, ""),
-    Row(cu.role_legend, lambda: dict(fig=_fig()), "fig:fig roles:roles",
-        ok={"roles empty": "an empty key is what was asked for"}),
     Row(cu.set_seed, lambda: dict(seed=0), "seed:int0", ok={"seed 10**9": "below 2**32: a seed"}),
     Row(cu.show_images, lambda: dict(images=[_x(4, 4)]),
         "images:images titles:titles ncols:int1 width:numpos cmap:cmap",
@@ -436,6 +433,15 @@ ROWS = [
         "t:tensor mean:nums std:nums+", ok={"mean None": DEFAULT, "std None": DEFAULT,
                                            "t dim-more": "a batch of one (documented)",
                                            "t dim-less": GREY}),
+    Row(cu.conv2d_step_explorer, dict,
+        "channels:int1 input_size:int1 kernel_size:int1 stride:int1 padding:int0 dilation:int1"),
+    # 07: the overlap scene and figure, and the tensors scene and figure
+    Row(cu.overlap_scene, dict, "kernel_size:int1 stride:int1 layers:int1 input_size:int1"),
+    Row(cu.overlap_figure, dict, "kernel_size:int1 stride:int1 layers:int1 input_size:int1"),
+    *(Row(f, lambda: dict(tensors={"a": torch.ones(2, 2)}), "role:choice")
+      for f in (cu.tensors_scene, cu.tensors_figure)),
+    # 06: the scatter scene
+    Row(cu.scatter_scene, lambda: dict(x=cu.example_input(), weight=cu.example_kernel()), SCATTER),
 ]
 
 
@@ -462,13 +468,15 @@ def _norm(r: Any) -> Any:
     if isinstance(r, list) and r and isinstance(r[0], cu.ScatterStep):
         return r[-1].output  # what the steps add up to
     if isinstance(r, cu.Explorer):
-        return [r.png, r.caption, r.message]
+        return [r.markup, r.caption, r.message]
     if isinstance(r, Figure):  # every text, image, line and colour: cheaper than rendering it
         return [[type(a).__name__, *(getattr(a, get)() for get in (
             "get_text", "get_array", "get_xydata", "get_facecolor") if hasattr(a, get))]
             for a in r.findobj()]
     if isinstance(r, Image.Image):
         return [r.mode, np.asarray(r)]
+    if type(r).__name__ == "SVG":  # a figure drawn from a scene (IPython.display.SVG): its markup
+        return r.data
     if isinstance(r, nn.Module):
         return [repr(r), list(r.state_dict().values())]
     if dataclasses.is_dataclass(r) and not isinstance(r, type):

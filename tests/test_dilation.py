@@ -1,4 +1,6 @@
-"""course_utils.dilation (04_dilated_convolution): coverage maps, measured receptive fields, the panel."""
+"""conv/receptive.py (04_dilated_convolution): coverage maps and measured receptive fields.
+
+The figures and the panel of 04 are tested in test_scene_receptive.py."""
 
 from __future__ import annotations
 
@@ -9,22 +11,12 @@ import time
 
 import numpy as np
 import pytest
-import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from matplotlib.figure import Figure
 from torch import nn
 
-from course_utils import (
-    coverage_figure,
-    coverage_map,
-    dilated_kernel_figure,
-    dilation_explorer,
-    measure_receptive_field,
-    receptive_field,
-)
+from course_utils import coverage_map, measure_receptive_field, receptive_field
 from course_utils.conv.receptive import layer_specs
-from course_utils.dilation import _coverage_1d
 
 
 def paths_1d(kernel: int, dilations: list[int]) -> np.ndarray:
@@ -42,7 +34,6 @@ def test_coverage_map_counts_every_path(kernel, dilations):
     expected = np.outer(paths_1d(kernel, dilations), paths_1d(kernel, dilations))
     got = coverage_map([(kernel, 1, d) for d in dilations]).numpy()
     np.testing.assert_array_equal(got, expected)
-    np.testing.assert_array_equal(_coverage_1d(kernel, dilations), paths_1d(kernel, dilations))
 
 
 def test_measure_matches_formula_on_1500_random_stacks():
@@ -90,16 +81,6 @@ def test_coverage_map_holes_over_every_panel_setting():
     assert coprime_with_holes == {2: 93, 3: 66, 4: 57, 5: 54}
 
 
-def test_explorer_right_plot_is_labelled_as_the_one_axis_profile():
-    explorer = dilation_explorer()
-    assert "right: paths per offset along one axis" in explorer.caption
-    titles = [ax.get_title() for ax in explorer.fig.axes]
-    assert "paths per offset along one axis: 7 of 13 reached" in titles
-    profile = _coverage_1d(3, (2, 2, 2))
-    grad = coverage_map([(3, 1, 2)] * 3).numpy()
-    np.testing.assert_array_equal(grad, np.outer(profile, profile))   # what "outer product" claims
-
-
 def test_coverage_map_margin_and_specs():
     assert tuple(coverage_map([(3, 2, 1), (3, 1, 1)], margin=1).shape) == (7 + 2 * 2, 7 + 2 * 2)
     assert layer_specs([nn.Conv2d(1, 1, (3, 5), stride=2)]) == [((3, 5), (2, 2), (1, 1))]
@@ -111,58 +92,6 @@ def test_coverage_map_margin_and_specs():
         coverage_map(3)
     with pytest.raises(ValueError, match="2D layer"):
         coverage_map([nn.Conv3d(1, 1, 3)])
-
-
-def test_figures_and_their_messages():
-    assert isinstance(dilated_kernel_figure(3, (1, 2, 3)), Figure)
-    assert isinstance(coverage_figure({"a": [(3, 1, 2)] * 3}), Figure)
-    with pytest.raises(ValueError, match="dilations must contain"):
-        dilated_kernel_figure(3, ())
-    with pytest.raises(ValueError, match=r"dilations\[1\] must be positive"):
-        dilated_kernel_figure(3, (1, 0))
-    with pytest.raises(ValueError, match="stacks must contain"):
-        coverage_figure({})
-
-
-def test_explorer_factory_messages():
-    with pytest.raises(ValueError, match="kernel_size must be between 2 and 5 in this panel, got 7"):
-        dilation_explorer(kernel_size=7)
-    with pytest.raises(ValueError, match="kernel_size must be between 2 and 5 in this panel, got 1"):
-        dilation_explorer(kernel_size=1)
-    with pytest.raises(ValueError, match="dilations must have 3 entries"):
-        dilation_explorer(dilations=(1, 2))
-    with pytest.raises(ValueError, match=r"dilations\[2\] must be between 1 and 5 in this panel, got 9"):
-        dilation_explorer(dilations=(1, 2, 9))
-
-
-@pytest.mark.slow
-def test_dilation_explorer_sweep():
-    """Every kernel size and every first dilation, with the other two over their whole range
-    in steps: each setting renders a figure whose caption agrees with the formula."""
-    explorer = dilation_explorer()
-    seen = 0
-    for values in explorer.sweep(choices={"d2": [1, 3, 5], "d3": [1, 2, 4, 5]}):
-        assert explorer.unexpected is None, values
-        assert not explorer.message, (values, explorer.message)
-        assert explorer.png.startswith(b"\x89PNG")
-        layers = [(values["kernel"], 1, values[f"d{i}"]) for i in (1, 2, 3)]
-        field = receptive_field(layers)
-        assert f"receptive_field: {field} x {field}; autograd: {field} x {field}" in explorer.caption
-        seen += 1
-    assert seen == 4 * 5 * 3 * 4
-    assert explorer.values == {"kernel": 3, "d1": 2, "d2": 2, "d3": 2}
-
-
-def test_dilated_kernel_figure_draws_the_taps_torch_uses():
-    """The orange cells of each panel are where a dilated kernel reads: the non-zero
-    gradient of a conv2d with that dilation."""
-    fig = dilated_kernel_figure(3, (1, 2, 4))
-    for ax, d in zip(fig.axes, (1, 2, 4), strict=True):
-        span = 2 * d + 1
-        x = torch.zeros(1, 1, span, span, requires_grad=True)
-        torch.nn.functional.conv2d(x, torch.ones(1, 1, 3, 3), dilation=d).sum().backward()
-        taps = np.ma.filled(ax.images[0].get_array(), 0) > 0
-        np.testing.assert_array_equal(taps, x.grad[0, 0].numpy() != 0)
 
 
 @pytest.mark.parametrize(
@@ -177,17 +106,6 @@ def test_dilated_kernel_figure_draws_the_taps_torch_uses():
         (lambda: coverage_map([(3, 1, 0)]), ValueError, r"dilation must be positive, got 0"),
         (lambda: coverage_map([(3.5, 1, 1)]), TypeError, r"kernel_size must be a whole number, got 3.5"),
         (lambda: coverage_map([(3, 1, 1)], margin=1.0), TypeError, r"^margin must be a whole number"),
-        (lambda: dilated_kernel_figure(10**9), ValueError,
-         r"^kernel_size \(1000000000\) with dilations up to 3 spans d\(k-1\)\+1 = 2999999998 cells; this figure draws at most 32"),
-        (lambda: dilated_kernel_figure(3, (1, 10**9)), ValueError, r"with dilations up to 1000000000 spans"),
-        (lambda: dilated_kernel_figure(3, 2), TypeError, r"^dilations must be a list of dilations"),
-        (lambda: dilated_kernel_figure(3, [1] * 50), ValueError, r"^dilations must contain at most 8"),
-        (lambda: dilated_kernel_figure(0), ValueError, r"^kernel_size must be positive, got 0"),
-        (lambda: coverage_figure([[(3, 1, 1)]]), TypeError, r"^stacks must be a dict \{label: layers\}, got list"),
-        (lambda: coverage_figure({str(i): [(3, 1, 1)] for i in range(20)}), ValueError,
-         r"^stacks must contain 1 to 8 stacks"),
-        (lambda: coverage_figure({"big": [(10**6, 1, 1)]}), ValueError, r"^stacks\['big'\]: coverage_map of a 1000000 x"),
-        (lambda: coverage_figure({"a": "conv"}), TypeError, r"^stacks\['a'\]: layers must be an nn.Sequential"),
     ],
 )
 def test_bad_input_is_refused_quickly(call, error, match):

@@ -8,11 +8,10 @@ import torch.nn.functional as F
 from _refusals import LIMIT, raises_fast
 from hypothesis import given
 from hypothesis import strategies as st
-from matplotlib.figure import Figure
 
-from course_utils import bilinear_kernel, bilinear_upsampler, overlap_count, overlap_explorer
+from course_utils import bilinear_kernel, bilinear_upsampler, overlap_count
 from course_utils.conv.bilinear import bilinear_profile, steady_counts
-from course_utils.kernels import draw_overlap
+from course_utils.scenes.overlap import overlap_scene
 
 
 def test_profile_k4_and_odd_sizes():
@@ -135,24 +134,6 @@ def test_steady_counts():
             assert (lo == hi) == (k % s == 0), (k, s)
 
 
-def test_draw_overlap_caption():
-    from matplotlib.figure import Figure
-
-    caption = draw_overlap(Figure(), 3, 2)
-    assert "not a multiple of stride 2" in caption and "1 to 4 copies" in caption
-    assert "every interior pixel gets 4 copies" in draw_overlap(Figure(), 4, 2)
-
-
-def test_overlap_explorer_whole_grid():
-    explorer = overlap_explorer()
-    seen = 0
-    for values in explorer.sweep():
-        assert explorer.unexpected is None, (values, explorer.unexpected)
-        assert explorer.png.startswith(b"\x89PNG") and not explorer.message
-        seen += 1
-    assert seen == 8 * 4 * 2
-
-
 # -- the overlap maps against F.conv_transpose2d, and bad values ---------------------------------
 
 def torch_overlap(k, s, n, layers):
@@ -178,8 +159,6 @@ def test_steady_counts_are_the_central_period_of_torchs_map(layers):
             assert steady_counts(k, s, layers) == (int(window.min()), int(window.max())), (k, s, layers)
 
 
-
-
 @pytest.mark.parametrize(
     ("fn", "error", "message"),
     [
@@ -196,10 +175,6 @@ def test_steady_counts_are_the_central_period_of_torchs_map(layers):
         (lambda: overlap_count(3, 4, layers=8), ValueError, rf"^overlap_count's map \(\d+ x \d+\) {LIMIT}"),
         (lambda: steady_counts(10**9, 2), ValueError, rf"^steady_counts' row of counts \(\d+\) {LIMIT}"),
         (lambda: steady_counts(2, 10**9, layers=10**9), ValueError, r"^layers must be at most 8"),
-        (lambda: draw_overlap(Figure(), 3, 2, input_size=10**5), ValueError, rf"^overlap_count's map \(200001 x 200001\) {LIMIT}"),
-        (lambda: draw_overlap(Figure(), annotate_up_to=10**9), ValueError, r"^annotate_up_to must be at most 30"),
-        (lambda: draw_overlap(Figure(), annotate_up_to=-1), ValueError, r"^annotate_up_to must be 0 or more"),
-        (lambda: draw_overlap(None), TypeError, r"^fig must be a matplotlib Figure or SubFigure, got NoneType"),
         (lambda: bilinear_upsampler(2, 2, bias="yes"), TypeError, r"^bias must be True or False, got 'yes'"),
         (lambda: bilinear_upsampler(2, 2, bias=1), TypeError, r"^bias must be True or False, got 1 \(int\)"),
     ],
@@ -213,7 +188,7 @@ KERNEL_INT_ARGS = [
     (bilinear_upsampler, {"channels": 2, "factor": 2}),
     (overlap_count, {"kernel_size": 3, "stride": 2, "input_size": 4, "layers": 1}),
     (steady_counts, {"kernel_size": 3, "stride": 2, "layers": 1}),
-    (overlap_explorer, {"kernel_size": 3, "stride": 2, "layers": 1}),
+    (overlap_scene, {"kernel_size": 3, "stride": 2, "layers": 1, "input_size": 3}),
 ]
 
 
@@ -234,12 +209,3 @@ def test_wrong_values_name_the_argument(fn, name, value, error, message):
         kwargs |= {"in_channels": value, "out_channels": value}
         name = "in_channels"
     raises_fast(error, rf"^{name} {message}", lambda: fn(**kwargs))
-
-
-@pytest.mark.parametrize(("name", "value", "top"), [("kernel_size", 99, 8), ("stride", 5, 4), ("layers", 3, 2),
-                                                    ("kernel_size", 10**9, 8)])
-def test_overlap_explorer_refuses_values_outside_its_sliders(name, value, top):
-    # no silent clamping: a slider would show its maximum instead
-    raises_fast(ValueError, rf"^{name} must be between 1 and {top} in this panel, got {value}$",
-                lambda: overlap_explorer(**{name: value}))
-    assert overlap_explorer(**{name: top}).controls[name].value == top

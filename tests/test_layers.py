@@ -24,6 +24,7 @@ def _loaded_after(statement: str) -> list[str]:
     "import course_utils.conv",
     "from course_utils import conv_output_size, conv2d_matrix, conv_transpose2d_scatter, coverage_map",
     "from course_utils.conv import *",
+    "import course_utils.scenes",
 ])
 def test_engine_loads_no_drawing_library(statement: str) -> None:
     loaded = _loaded_after(statement)

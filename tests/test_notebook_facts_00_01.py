@@ -81,13 +81,30 @@ def test_image_tensor_facts():
 
 
 def test_histogram_panel_every_setting_renders():
+    """Each setting draws into the panel's one figure (the same axes, updated), shown as a PNG at
+    twice the figure's dpi in an <img> of the figure's width; no control ever changes."""
+    import base64
+    import io
+    import re
+
+    from PIL import Image
+
     panel = histogram_explorer()
+    fig = panel.scene["figure"]
+    axes = list(fig.axes)
     count = 0
-    for _ in panel.sweep({"bins": [5, 100], "seed": [3]}):
+    for values in panel.sweep({"bins": [5, 100], "seed": [3]}):
         count += 1
-        assert panel.unexpected is None and not panel.error and panel.png
+        assert panel.unexpected is None and not panel.error and panel.values == values
+        assert panel.scene["figure"] is fig and fig.axes == axes and fig.dpi == 80
+        width, data = re.fullmatch(r'<img alt="plot" width="(\d+)" src="data:image/png;base64,([^"]+)">',
+                                   panel.markup).groups()
+        assert int(width) == 560
+        assert Image.open(io.BytesIO(base64.b64decode(data))).size == (1120, 512)
         assert "U(0, 1)" in panel.caption or "N(0, 1)" in panel.caption
+        assert panel.caption == "\n".join(panel.scene["caption"])
     assert count == 3 * 6 * 2 * 1
+    assert panel.values == {"distribution": "both", "sample_size": 10_000, "bins": 40, "seed": 0}
 
 
 def test_start_here_colour_example_is_conv2d():
@@ -122,3 +139,70 @@ def test_histogram_caption_never_shows_the_max_of_rand_as_1():
             caption = draw_histogram(fig, "rand", n, 40, seed)
             row = next(line for line in caption.splitlines() if line.startswith("rand "))
             assert float(row.split()[-1]) < 1, row
+
+
+def _notebook_text(name: str) -> tuple[str, str]:
+    """(markdown, stored text outputs) of a notebook."""
+    from pathlib import Path
+
+    import nbformat
+
+    nb = nbformat.read(Path(__file__).resolve().parent.parent / "notebooks" / name, as_version=4)
+    prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    outputs = "\n".join(o.get("text", "") + o.get("data", {}).get("text/plain", "")
+                        for c in nb.cells for o in c.get("outputs", []))
+    return prose, outputs
+
+
+def test_conv2d_default_init_is_uniform_with_bound_one_over_sqrt_fan_in():
+    """01 section 5: kaiming_uniform_(a=sqrt(5)) gives U(-1/sqrt(fan_in), 1/sqrt(fan_in)); the bias too."""
+    import inspect
+
+    from torch import nn
+
+    source = inspect.getsource(nn.modules.conv._ConvNd.reset_parameters)
+    assert "kaiming_uniform_(self.weight, a=math.sqrt(5))" in source
+    assert "bound = 1 / math.sqrt(fan_in)" in source and "uniform_(self.bias, -bound, bound)" in source
+    gain = nn.init.calculate_gain("leaky_relu", math.sqrt(5))
+    assert math.isclose(gain, math.sqrt(2 / (1 + 5))) and math.isclose(gain, math.sqrt(1 / 3))
+    for cin, cout, k, groups in ((3, 16, 3, 1), (64, 128, 3, 1), (512, 21, 1, 1), (8, 4, 5, 2), (6, 6, (3, 1), 3)):
+        layer = nn.Conv2d(cin, cout, k, groups=groups)
+        kh, kw = layer.kernel_size
+        fan_in = cin // groups * kh * kw
+        assert layer.weight[0].numel() == fan_in
+        bound = 1 / math.sqrt(fan_in)
+        assert math.isclose(gain * math.sqrt(3 / fan_in), bound)
+        assert layer.weight.abs().max() <= bound and layer.bias.abs().max() <= bound
+    # a large layer fills the interval: flat histogram, nothing outside
+    set_seed(0)
+    layer = nn.Conv2d(64, 128, kernel_size=3)
+    w = layer.weight.detach().flatten()
+    assert w.numel() == 73_728 and 64 * 3 * 3 == 576 and 1 / math.sqrt(576) == 1 / 24
+    counts = torch.histc(w, bins=10, min=-1 / 24, max=1 / 24)
+    assert counts.min() > 0.9 * w.numel() / 10 and counts.max() < 1.1 * w.numel() / 10
+    assert f"{1 / 24:.4f}" == "0.0417" and f"{1 / math.sqrt(27):.4f}" == "0.1925" and f"{1 / math.sqrt(512):.4f}" == "0.0442"
+    prose, outputs = _notebook_text("01_rand_vs_randn.ipynb")
+    assert "fan_in 576: 1 / sqrt(fan_in) = 0.041667, gain * sqrt(3 / fan_in) = 0.041667" in outputs
+    assert "73,728 weights between -0.0417 and 0.0417" in outputs
+    assert "fan-in is 64 x 3 x 3 = 576 and the bound 1/24, about 0.0417" in prose
+    assert "The histogram of the layer's 73,728 weights" in prose
+    for line in ("fan_in   27, bound 0.1925", "fan_in  576, bound 0.0417", "fan_in  512, bound 0.0442"):
+        assert line in outputs
+
+
+def test_exercise_answers_of_01_are_not_printed_before_the_exercises():
+    from course_utils import check
+
+    assert check("01.3", 8 * 3 * 224 * 224)
+    prose, outputs = _notebook_text("01_rand_vs_randn.ipynb")
+    for form in ("1204224", "1,204,224"):
+        assert form not in prose and form not in outputs
+
+
+def test_start_here_has_prerequisites_notation_times_and_atrous():
+    prose, _ = _notebook_text("00_start_here.ipynb")
+    assert "## What you need first" in prose and "## Notation" in prose
+    for symbol in ("| N |", "| C |", "| H, W |", "| k |", "| s |", "| p |", "| d |"):
+        assert symbol in prose
+    assert "| atrous convolution | 空洞卷积 |" in prose
+    assert prose.count(" min |") == 9  # one time per notebook 00-08

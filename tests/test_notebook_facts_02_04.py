@@ -17,6 +17,7 @@ from torch import nn
 
 from course_utils import (
     conv2d_explorer,
+    conv2d_step_explorer,
     coverage_map,
     load_image,
     receptive_field,
@@ -105,14 +106,15 @@ def test_02_weight_holds_one_3d_kernel_per_output_channel():
 
 
 def test_02_multichannel_titles_say_cross_correlation():
-    # The notebook defines * as the flipped convolution; the figure's panels are cross-correlations.
+    # The notebook defines * as the flipped convolution; the figure's results are cross-correlations (⋆).
+    import xml.etree.ElementTree as ET
+
     from course_utils import multichannel_figure
 
-    fig = multichannel_figure(torch.ones(3, 4, 4), torch.ones(3, 3, 3))
-    titles = [ax.get_title() for ax in fig.axes]
-    assert [t for t in titles if t.startswith("cross-correlation")] == [
-        f"cross-correlation of\nchannel {n} and slice {c}" for c, n in enumerate("RGB")]
-    assert not any("*" in t for t in titles)
+    svg = ET.fromstring(multichannel_figure(torch.ones(3, 4, 4), torch.ones(3, 3, 3)).data)
+    texts = [t.text for t in svg.iter("{http://www.w3.org/2000/svg}text") if t.get("class") in ("t", "sym")]
+    assert [t for t in texts if "⋆ slice" in t] == [f"channel {n} ⋆ slice {c}" for c, n in enumerate("RGB")]
+    assert not any("*" in t for t in texts)
 
 
 # --- 03_conv2d_parameters ------------------------------------------------------------------
@@ -142,13 +144,30 @@ def test_03_same_padding_with_even_kernel():
 def test_03_explorer_default_and_things_to_try():
     explorer = conv2d_explorer(height=5, width=5, kernel=3, stride=2, padding=1)
     assert "(1, 8, 3, 3)" in explorer.caption
-    # "stride 2 on a 6-pixel-wide input: the last padded column is never visited"
+    # "output[0,0] = 16": the kernel of ones sums the taps 1 + 2 + 6 + 7 (the rest is padding)
+    output = explorer.scene["grids"][2]["values"]
+    assert output == [[16, 33, 28], [69, 117, 87], [76, 123, 88]]
+    # "stride 2 on a 6-pixel-wide input: the last padded column is never read"
     padded, covered = 6 + 2, (3 - 1) * 2 + 3
     assert padded - covered == 1
     explorer.set(width=6)
-    assert "the last 1 padded column is never visited" in explorer.caption
+    assert "the last 1 padded column is never read" in explorer.caption
     # "stride 1 with padding 1: the size is kept"
     assert out_size(nn.Conv2d(1, 1, 3, 1, 1), 1, 1, 5, 5)[-1] == 5
+
+
+STEP_PREDICTION = -5  # notebook 03: "predict output[0,1]"; the answer in the text below the panel
+
+
+def test_03_step_explorer_prediction():
+    """The stepped panel's default: output[0,1] is the prompt's answer, F.conv2d of the panel's numbers."""
+    explorer = conv2d_step_explorer()
+    x = torch.tensor(explorer.scene["grids"][0]["values"]), torch.tensor(explorer.scene["grids"][3]["values"])
+    w = torch.tensor(explorer.scene["grids"][1]["values"]), torch.tensor(explorer.scene["grids"][4]["values"])
+    out = F.conv2d(torch.stack(x)[None], torch.stack(w)[None])[0, 0]  # the inputs are drawn padded already
+    assert out.tolist() == explorer.scene["grids"][-1]["values"]
+    assert explorer.scene["steps"][1]["target"] == "output/0/1" and len(explorer.scene["steps"]) == 16  # "step 2 of 16"
+    assert out[0, 1].item() == STEP_PREDICTION
 
 
 def test_03_groups_counts():
@@ -253,6 +272,10 @@ def test_04_gridding_numbers():
     hybrid = reached_offsets(3, (1, 2, 5))
     assert len(hybrid) == 17 == max(hybrid) + 1 and 17 * 17 == 289
     assert int((coverage_map([(3, 1, 2)] * 3) > 0).sum()) == 49
+    # one scale: both stacks have 9 x 9 x 9 = 729 paths, on 49 pixels or spread over 289
+    hybrid_map = coverage_map([(3, 1, 1), (3, 1, 2), (3, 1, 5)])
+    assert coverage_map([(3, 1, 2)] * 3).sum() == hybrid_map.sum() == 9 * 9 * 9 == 729
+    assert int((hybrid_map > 0).sum()) == 289
     # things to try
     assert len(reached_offsets(3, (1, 2, 3))) == max(reached_offsets(3, (1, 2, 3))) + 1  # no holes
     assert reached_offsets(3, (3, 3, 3)) == set(range(0, 19, 3))                    # every third

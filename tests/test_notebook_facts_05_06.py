@@ -111,19 +111,29 @@ def test_05_input_gradient_is_ct_times_grad_output():
 
 
 def test_05_matrix_figure_panels_number_the_elements():
-    import course_utils.transposed_diagrams as td
+    from course_utils.scenes.matrix import conv_matrix_scene
 
-    grids = []
-    original = td._board
-    td._board = lambda fig, g, **kw: grids.extend(g)
-    try:
-        td._draw_conv_matrix(None, torch.arange(1.0, 10.0).reshape(3, 3), 4, 1, 0, 1)
-    finally:
-        td._board = original
-    assert grids[0].values.tolist() == torch.arange(16).reshape(4, 4).tolist()  # x0..x15
-    assert grids[-1].role == "output" and grids[-1].values.tolist() == [[0, 1], [2, 3]]  # y0..y3
+    scene = conv_matrix_scene(torch.arange(1.0, 10.0).reshape(3, 3), 4)
+    grids = {g["name"]: g for g in scene["grids"]}
+    assert grids["input"]["values"] == torch.arange(16.0).reshape(4, 4).tolist()  # x0..x15
+    assert grids["output"]["role"] == "output" and grids["output"]["values"] == [[0, 1], [2, 3]]  # y0..y3
     y = F.conv2d(torch.arange(16.0).reshape(1, 1, 4, 4), torch.arange(1.0, 10.0).reshape(1, 1, 3, 3))
     assert y.flatten().tolist() != [0, 1, 2, 3]  # the panel shows positions, not these values
+    # the structural zeros are blank cells; hovering row 0 lights output 0 and its 9 input cells
+    assert sum(k == "empty" for row in grids["matrix"]["kinds"] for k in row) == 28
+    lit = scene["links"]["matrix/0/15"]
+    assert "output/0/0" in lit and len([c for c in lit if c.startswith("input/")]) == 9
+
+
+def test_05_column_of_ct_is_a_kernel_copy():
+    w = torch.arange(1.0, 10.0).reshape(3, 3)
+    C = conv2d_matrix(w, 4)
+    column = C.T[:, 0]
+    assert column.nonzero().flatten().tolist() == [0, 1, 2, 4, 5, 6, 8, 9, 10]  # outputs 0-2, 4-6, 8-10
+    assert column[column != 0].tolist() == list(range(1, 10))  # the weights 1 to 9
+    y = torch.zeros(1, 1, 2, 2)
+    y[0, 0, 0, 0] = 1.0
+    assert torch.equal(F.conv_transpose2d(y, w[None, None]).flatten(), column)  # the scatter copy of 06
 
 
 def test_06_output_padding_with_stride_1_only_adds_zeros_or_cropped_cells():

@@ -76,6 +76,25 @@ def test_07_overlap_counts():
     assert overlap_count(3, 2, 4)[0].tolist() == [1, 1, 2, 1, 2, 1, 2, 1, 1]
 
 
+def test_07_panel_text_two_k3_s2_layers_act_as_one_with_stride_4_and_7_taps():
+    # "two k3 s2 layers (x4) compounds the pattern (1 to 9 copies); ... act as one transposed convolution
+    # with stride 2 x 2 = 4 and a 7-tap kernel"; the panel: kernel size 1 to 6, stride 1 to 3, 3 x 3 ones
+    from course_utils.panels.overlap import INPUT_SIZE, overlap_explorer
+    from course_utils.scenes.overlap import overlap_scene
+
+    assert steady_counts(3, 2, layers=2) == (1, 9)
+    assert conv_transpose_output_size(conv_transpose_output_size(1, 3, 2), 3, 2) == 7
+    one = torch.ones(1, 1, 1, 1)
+    w = torch.rand(1, 1, 3, 3, generator=torch.Generator().manual_seed(0))
+    kernel = F.conv_transpose2d(F.conv_transpose2d(one, w, stride=2), w, stride=2)
+    x = torch.rand(1, 1, 3, 4, generator=torch.Generator().manual_seed(1))
+    torch.testing.assert_close(F.conv_transpose2d(F.conv_transpose2d(x, w, stride=2), w, stride=2),
+                               F.conv_transpose2d(x, kernel, stride=4))
+    assert "stride 2^2 = 4 and a 7-tap kernel" in " ".join(overlap_scene(3, 2, 2, 3)["caption"])
+    panel = overlap_explorer()
+    assert INPUT_SIZE == 3 and [(c.min, c.max) for c in panel.controls.values()] == [(1, 6), (1, 3), (1, 2)]
+
+
 def test_07_checkerboard_comparison():
     gen = torch.Generator().manual_seed(0)
     w3, w4, wc = (torch.rand(1, 1, k, k, generator=gen) + 0.5 for k in (3, 4, 3))

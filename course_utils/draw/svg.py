@@ -13,6 +13,7 @@ import math
 from html import escape
 from typing import Any
 
+from .._checks import check_int
 from ..scenes._scene import Scene, cell_id, check_scene, format_value
 from .colors import COLORS, tint
 
@@ -126,7 +127,7 @@ def _place(scene: Scene, cell: float) -> tuple[list[tuple[dict[str, Any], float,
                 row, x = [], float(_MARGIN)
             if item is not None:
                 g, size, column, symbol = item
-                left = x + (symbol if row else 0.0)
+                left = x + symbol  # a grid that starts a line keeps its symbol ("=" before a sum)
                 row.append((g, size, column, left))
                 x = left + column + _GAP
     return placed, width - _GAP + _MARGIN, y - _GAP
@@ -148,7 +149,7 @@ def scene_svg(scene: Scene, step: int | None = None) -> str:
     """The SVG of ``scene``, showing ``step`` (default: the scene's ``"step"``) of its animation."""
     check_scene(scene)
     steps = scene.get("steps", [])
-    step = scene.get("step", 0) if step is None else step
+    step = scene.get("step", 0) if step is None else check_int("step", step, minimum=0)
     if steps and not 0 <= step < len(steps):
         raise ValueError(f"step must be from 0 to {len(steps) - 1}, got {step}")
     patch = steps[step].get("patch", {}) if steps else {}

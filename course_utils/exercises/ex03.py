@@ -11,12 +11,12 @@ from ..conv.sizes import conv_output_size
 from . import exercise
 
 
-@exercise("03.1", "A 224 x 224 image goes through nn.Conv2d(3, 64, kernel_size=7, stride=2, padding=3). "
+@exercise("03.1", "AlexNet's first layer, nn.Conv2d(3, 96, kernel_size=11, stride=4), gets a 227 x 227 image. "
           "What is the output height?",
-          hint="floor((H + 2p - d(k-1) - 1) / s) + 1 with H=224, k=7, s=2, p=3, d=1.",
-          explanation="floor((224 + 6 - 6 - 1) / 2) + 1 = floor(223 / 2) + 1 = 112.")
-def _stem_output_height() -> int:
-    return conv_output_size(224, 7, stride=2, padding=3)
+          hint="floor((H + 2p - d(k-1) - 1) / s) + 1: here H=227, k=11, s=4 and no padding or dilation.",
+          explanation="floor((227 - 10 - 1) / 4) + 1 = 216 / 4 + 1 = 55.")
+def _alexnet_output_height() -> int:
+    return conv_output_size(227, 11, stride=4)
 
 
 @exercise("03.2", "How many learnable parameters does nn.Conv2d(64, 128, 3, groups=4) have "
@@ -37,15 +37,16 @@ def _padding_that_keeps_size() -> int:
     return next(p for p in range(10) if conv_output_size(9, 7, padding=p) == 9)
 
 
-@exercise("03.4", "Which input widths W give an output width of 4 with kernel 3, stride 2, padding 1? "
+@exercise("03.4", "Which input widths W give an output width of 5 with kernel 3, stride 3 and no padding? "
           "Give them as a tuple, smallest first.",
-          hint="The formula floors: try W = 5, 6, 7, 8, 9 with conv_output_size or with torch.",
-          explanation="(7, 8): floor((W - 1) / 2) + 1 = 4 for W = 7 and 8. This is why a transposed "
-                      "convolution needs output_padding to know which one to give back.")
-def _widths_giving_four() -> tuple[int, ...]:
-    conv = nn.Conv2d(1, 1, 3, stride=2, padding=1)
+          hint="The formula floors: several widths can give the same output. Try W from 12 to 20 with "
+               "conv_output_size or with torch.",
+          explanation="(15, 16, 17): floor((W - 3) / 3) + 1 = 5 for W = 15, 16 and 17. With stride s, up to s input "
+                      "sizes share one output size, which is why a transposed convolution needs output_padding.")
+def _widths_giving_five() -> tuple[int, ...]:
+    conv = nn.Conv1d(1, 1, 3, stride=3)
     with torch.no_grad():
-        return tuple(w for w in range(1, 20) if conv(torch.zeros(1, 1, 1, w)).shape[-1] == 4)
+        return tuple(w for w in range(3, 40) if conv(torch.zeros(1, 1, w)).shape[-1] == 5)
 
 
 def _size_case(g: torch.Generator) -> tuple[int, int, int, int, int]:

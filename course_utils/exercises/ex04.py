@@ -21,20 +21,22 @@ def _field_of_doubling_dilations() -> int:
     return receptive_field(layers)[0]
 
 
-@exercise("04.2", "Which padding keeps the size (stride 1) of a 5x5 kernel with dilation 3?",
-          hint="The kernel spans d(k-1)+1 pixels; padding d(k-1)/2 on each side keeps the size.",
-          explanation="3 * (5 - 1) / 2 = 6, i.e. nn.Conv2d(..., 5, dilation=3, padding=6).")
+@exercise("04.2", "Which padding keeps the size (stride 1) of a 5x5 kernel with dilation 4?",
+          hint="The dilated kernel spans d(k-1)+1 pixels, and with stride 1 the output is shorter than the padded "
+               "input by that span minus 1. Share what must be given back between the two sides.",
+          explanation="4 * (5 - 1) / 2 = 8, i.e. nn.Conv2d(..., 5, dilation=4, padding=8).")
 def _padding_for_dilated_kernel() -> int:
-    return next(p for p in range(20) if conv_output_size(32, 5, padding=p, dilation=3) == 32)
+    return next(p for p in range(20) if conv_output_size(32, 5, padding=p, dilation=4) == 32)
 
 
-@exercise("04.3", "Three 3x3 layers with dilation 3 each: how many pixels of the receptive field reach "
+@exercise("04.3", "Three 3x3 layers with dilations 2, 2 and 4: how many pixels of the receptive field reach "
           "one output unit (have a non-zero gradient)?",
-          hint="Along one axis the offsets are sums of three values from {-3, 0, 3}; the 2D count is "
-               "the square of the 1D count. Or use coverage_map.",
-          explanation="7 offsets per axis (-9, -6, ..., 9), so 7 * 7 = 49 of the 19 * 19 = 361 pixels.")
+          hint="Along one axis the offsets are sums of one value from {-2, 0, 2}, one from {-2, 0, 2} and one from "
+               "{-4, 0, 4}; the 2D count is the square of the 1D count. Or use coverage_map.",
+          explanation="9 offsets per axis (-8, -6, ..., 8), so 9 * 9 = 81 of the 17 * 17 = 289 pixels: every "
+                      "dilation is even, so the odd offsets are never reached.")
 def _pixels_reached() -> int:
-    return int((coverage_map([(3, 1, 3)] * 3) > 0).sum())
+    return int((coverage_map([(3, 1, 2), (3, 1, 2), (3, 1, 4)]) > 0).sum())
 
 
 @exercise("04.4", "Three 3x3 layers with dilations 1, 4 and 5 have no common factor greater than 1. How many "

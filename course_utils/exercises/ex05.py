@@ -24,12 +24,14 @@ def shape_of_c() -> tuple[int, int]:
 
 @exercise(
     "05.2",
-    "How many entries of C are kernel weights (not structural zeros) for a 4x4 input and a 3x3 kernel?",
-    "Every row holds the whole kernel once when there is no padding.",
-    "4 rows x 9 weights = 36 of the 64 entries; the other 28 are zeros.",
+    "How many entries of C are kernel weights (not structural zeros) for a 5x6 input and a 2x3 kernel, "
+    "no padding?",
+    "How many rows does C have (one per output element)? Without padding every window lies inside the "
+    "input, so how many weights does each row hold?",
+    "The output is 4x4: 16 rows x 6 weights = 96 of the 16 * 30 = 480 entries; the other 384 are zeros.",
 )
 def nonzeros() -> int:
-    return int((conv2d_matrix(torch.ones(3, 3), 4) != 0).sum())
+    return int((conv2d_matrix(torch.ones(2, 3), (5, 6)) != 0).sum())
 
 
 @exercise(
@@ -47,8 +49,8 @@ def padded_corner_row() -> int:
     "05.4",
     "Compute C.T @ y for C = conv2d_matrix(w, 4) with w = torch.arange(1., 10.).reshape(3, 3) and "
     "y = torch.ones(4); give the result reshaped to 4x4 (a tensor).",
-    "C.T @ y is the transposed convolution of y (as a 2x2 image) with w: "
-    "F.conv_transpose2d(y.reshape(1, 1, 2, 2), w[None, None]).",
+    "Build C with conv2d_matrix and compute C.T @ y, or think of C.T @ y as a transposed convolution: "
+    "y, seen as a 2x2 image, scatters one copy of w per element. Reshape the 16 values to 4x4.",
     "Each input position collects the weights of every output window that covers it.",
 )
 def transpose_times_ones() -> torch.Tensor:

@@ -26,14 +26,16 @@ def output_height() -> int:
 
 @exercise(
     "06.2",
-    "In the worked example (input [[0,1],[2,3]], kernel [[1.1,2.2],[3.3,4.4]], stride 1), which value "
-    "lands in the centre of the 3x3 output?",
-    "All four copies overlap there: each input element contributes the kernel tap that lands on the centre.",
-    "0*4.4 + 1*3.3 + 2*2.2 + 3*1.1 = 11.",
+    "A transposed convolution with stride 1 takes the input [[1, 2], [3, 4]] and the kernel [[1, 0], [2, 1]]. "
+    "Which value lands in the centre of the 3x3 output?",
+    "Draw the four scaled copies of the kernel: the copy of input (i, j) starts at (i, j). Each of them "
+    "covers the centre with a different tap.",
+    "1*1 + 2*2 + 3*0 + 4*1 = 9: input (0, 0) meets it with the kernel's bottom-right tap, input (1, 1) "
+    "with its top-left tap.",
 )
 def centre_value() -> float:
-    x = torch.tensor([[[[0.0, 1.0], [2.0, 3.0]]]])
-    w = torch.tensor([[[[1.1, 2.2], [3.3, 4.4]]]])
+    x = torch.tensor([[[[1.0, 2.0], [3.0, 4.0]]]])
+    w = torch.tensor([[[[1.0, 0.0], [2.0, 1.0]]]])
     return float(F.conv_transpose2d(x, w)[0, 0, 1, 1])
 
 

@@ -20,14 +20,17 @@ import warnings
 from functools import cache
 
 import torch
+import torch.nn.functional as F
+from IPython.display import SVG
 from torch import nn
 
 from .._threads import one_thread
-from ..scenes._scene import Scene
+from ..draw.svg import scene_svg
+from ..scenes._scene import Scene, grid, real_tensor
 from ..scenes.conv2d import PADDING_MODES, _channels, conv2d_line, conv2d_scene, groups_grid
 from .explorer import Explorer, check_in_range, check_option, dropdown, int_slider
 
-__all__ = ["conv2d_explorer", "conv2d_step_explorer"]
+__all__ = ["conv2d_explorer", "conv2d_step_explorer", "multichannel_figure", "multichannel_scene"]
 
 _PADDINGS = [("0", 0), ("1", 1), ("2", 2), ("3", 3), ("'valid'", "valid"), ("'same'", "same")]
 
@@ -181,3 +184,55 @@ def conv2d_step_explorer(channels: int = 2, input_size: int = 4, kernel_size: in
 
     build(**values)  # an impossible setting is refused here, with the sentence the panel would show
     return Explorer(build, controls, title="Conv2d step by step: press Play, or drag the step slider")
+
+
+def multichannel_scene(x: torch.Tensor, weight: torch.Tensor) -> Scene:
+    """One output channel of a 2D convolution over ``C`` input channels, channel by channel (02).
+
+    ``x`` is ``(C, H, W)`` and ``weight`` ``(C, kH, kW)``, the 3D kernel of one output channel: each
+    input channel (one row each) is cross-correlated with its own slice, and the ``C`` results add up
+    into the output, one 2D map. Built on :func:`~course_utils.scenes.conv2d.conv2d_scene`, with the
+    per-channel results as extra grids; hover an output cell to see its window in every channel.
+    """
+    x = real_tensor("x", x, (3,), "(C, H, W)")
+    weight = real_tensor("weight", weight, (3,), "(C, kH, kW)")
+    channels = x.shape[0]
+    if channels > 8:
+        raise ValueError(f"x has {channels} channels: this figure draws at most 8, one row each")
+    scene = conv2d_scene(x, weight)  # checks the shapes and that the kernel fits
+    dtype = torch.promote_types(x.dtype, weight.dtype)
+    dtype = dtype if dtype.is_floating_point else torch.float32
+    with one_thread(), torch.no_grad():
+        parts = F.conv2d(x.to(dtype)[None], weight.to(dtype)[:, None], groups=channels)[0]  # (C, H', W')
+    names = ["R", "G", "B"] if channels == 3 else [str(c) for c in range(channels)]
+    grids = []
+    for g in scene["grids"]:
+        if g["name"].startswith("input."):
+            c = int(g["name"].split(".")[1])
+            g["title"] = f"input channel {names[c]}"
+        elif g["name"].startswith("kernel."):
+            c = int(g["name"].split(".")[1])
+            g["title"] = f"kernel slice {c}"
+            grids.append(g)
+            grids.append(grid(f"part.{c}", "output", f"channel {names[c]} ⋆ slice {c}", parts[c], row=c,
+                              symbol="="))
+            continue
+        elif g["name"] == "output":
+            g["title"] = "output: the sum of the rows"
+            g["symbol"] = "Σ"
+        grids.append(g)
+    for c in range(channels):  # a part's cell comes from its own channel's window
+        for i in range(parts.shape[1]):
+            for j in range(parts.shape[2]):
+                scene["links"][f"part.{c}/{i}/{j}"] = [cell for cell in scene["links"][f"output/{i}/{j}"]
+                                                       if cell.startswith((f"input.{c}/", f"kernel.{c}/"))]
+    scene["grids"] = grids
+    scene["steps"] = []
+    scene.pop("step", None)
+    return scene
+
+
+def multichannel_figure(x: torch.Tensor, weight: torch.Tensor) -> SVG:
+    """The SVG of :func:`multichannel_scene`: each input channel with its kernel slice, the per-channel
+    results and their sum (02_convolution_dimensions)."""
+    return SVG(scene_svg(multichannel_scene(x, weight)))

@@ -262,7 +262,7 @@ class Explorer(widgets.VBox):
         if self.caption:
             print(self.caption)
         if "figure" in self.scene:
-            from ..plotting import figure_to_png
+            from ..draw.plots import figure_to_png
 
             return DisplayImage(data=figure_to_png(self.scene["figure"]), format="png")
         return SVG(self.markup)

@@ -32,7 +32,7 @@ def scene_markup(scene: Scene) -> tuple[str, dict[str, Any]]:
     if "figure" in scene:
         import base64
 
-        from ..plotting import figure_to_png
+        from ..draw.plots import figure_to_png
 
         fig = scene["figure"]
         png = figure_to_png(fig, dpi=2 * fig.dpi)

@@ -7,8 +7,9 @@ A scene is a JSON-serialisable dict:
   :data:`KINDS`. Optional keys: ``"symbol"`` (an operator drawn before the grid: ``"*"``, ``"="``,
   ``"+"``, ``"→"``), ``"row"`` (the line of the diagram it goes on, from 0), ``"outlines"`` (rectangles
   ``[top, left, height, width, style]`` drawn over the cells, ``style`` one of :data:`OUTLINES`),
-  ``"numbers"`` (``False`` draws the cells without their values, for large maps) and ``"shade"``
-  (``True`` tints each data cell by its value, for count maps).
+  ``"numbers"`` (``False`` draws the cells without their values, for large maps), ``"shade"``
+  (``True`` tints each data cell by its value, for count maps), ``"peak"`` (the value shaded in full
+  colour, so several maps share one scale) and ``"cell"`` (the cell size in px of a grid without numbers).
 - ``"links"``: cell id (``"grid/row/col"``) -> the cell ids it depends on or feeds, for hover.
 - ``"steps"``: the frames of an animation, each a dict that names the cells it lights: ``"target"``
   or ``"source"`` (one cell id), ``"cells"`` (cell ids), and optionally ``"also"`` (more cell ids to

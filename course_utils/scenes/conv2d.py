@@ -24,7 +24,7 @@ from .._checks import check_choice, check_elements, check_int, check_tuple
 from .._threads import one_thread
 from ..conv.geometry import padding_pair, window_taps
 from ..conv.sizes import conv_output_size
-from ._scene import Scene, cell_id, format_value, grid, real_tensor
+from ._scene import MAX_SIDE, Scene, cell_id, format_value, grid, real_tensor
 
 __all__ = ["conv2d_scene", "PADDING_MODES", "group_connections", "groups_grid", "groups_scene",
            "conv2d_line"]
@@ -69,7 +69,10 @@ def conv2d_scene(x: torch.Tensor, weight: torch.Tensor, stride: object = 1, padd
     adds a ``"products"`` grid per channel and fills the output in as the window walks.
     """
     x = real_tensor("x", x, (2, 3), "(H, W) or (C, H, W)")
-    weight = real_tensor("weight", weight, (x.dim(),), "(kH, kW)" if x.dim() == 2 else "(C, kH, kW)")
+    weight = real_tensor("weight", weight, (2, 3), "(kH, kW) or (C, kH, kW)")
+    if weight.dim() != x.dim():
+        raise ValueError(f"x {tuple(x.shape)} and weight {tuple(weight.shape)} must be (H, W) and (kH, kW), or "
+                         "(C, H, W) and (C, kH, kW)")
     if x.dim() == 3 and weight.shape[0] != x.shape[0]:
         raise ValueError(f"weight has {weight.shape[0]} channels and x {x.shape[0]}: the kernel spans every "
                          "input channel, so they must be equal")
@@ -82,6 +85,10 @@ def conv2d_scene(x: torch.Tensor, weight: torch.Tensor, stride: object = 1, padd
     out_h, out_w = _output_size((h, w), (kh, kw), s, pad_arg, d)  # worded errors for what does not fit
     pads = tuple(padding_pair(pad_arg if isinstance(pad_arg, str) else pad_arg[a], (kh, kw)[a], d[a])
                  for a in range(2))
+    padded_size = (h + sum(pads[0]), w + sum(pads[1]))
+    if max(padded_size) > MAX_SIDE:
+        raise ValueError(f"padding {padding!r} makes the input {padded_size[0]} x {padded_size[1]} cells; a diagram "
+                         f"draws at most {MAX_SIDE} a side")
     dtype = torch.promote_types(x.dtype, weight.dtype)
     if not dtype.is_floating_point:
         dtype = torch.float32
@@ -91,8 +98,8 @@ def conv2d_scene(x: torch.Tensor, weight: torch.Tensor, stride: object = 1, padd
         padded = _pad(x3, pads, padding_mode)
         out = F.conv2d(padded[None], w3[None], stride=s, dilation=d)[0, 0]
     channels = x3.shape[0]
-    names = (["input"], ["kernel"]) if x.dim() == 2 else ([f"input.{c}" for c in range(channels)],
-                                                          [f"kernel.{c}" for c in range(channels)])
+    names = (["input"], ["kernel"], ["products"]) if x.dim() == 2 else tuple(
+        [f"{what}.{c}" for c in range(channels)] for what in ("input", "kernel", "products"))
     (top, _), (left, _) = pads
     ph, pw = padded.shape[-2:]
     kinds = [["data" if top <= r < top + h and left <= c < left + w else "padding" for c in range(pw)]
@@ -107,7 +114,7 @@ def conv2d_scene(x: torch.Tensor, weight: torch.Tensor, stride: object = 1, padd
         grids.append(grid(names[1][c], "kernel", f"kernel {kh}x{kw}{dil}" if channels == 1 else
                           f"kernel[{c}]", w3[c], row=c, symbol="⋆"))
         if walk:
-            grids.append(grid(f"products.{c}" if channels > 1 else "products", "kernel", "tap x weight",
+            grids.append(grid(names[2][c], "kernel", "tap x weight",
                               [[None] * kw for _ in range(kh)], "empty", row=c, symbol="→"))
     grids.append(grid("output", "output", f"output {out_h}x{out_w}", out, row=0, symbol="="))
 
@@ -124,7 +131,7 @@ def conv2d_scene(x: torch.Tensor, weight: torch.Tensor, stride: object = 1, padd
             links[target] = cells + kernel_cells
             for cell in cells:
                 links.setdefault(cell, []).append(target)
-            steps.append(_step(target, cells, kernel_cells, plain, rows, cols, i, j, walk))
+            steps.append(_step(target, cells, kernel_cells, plain, rows, cols, i, j, walk, names[2]))
     scene: Scene = {"grids": grids, "links": links, "steps": steps, "step": 0,
                     "caption": _caption((h, w), (kh, kw), s, pad_arg, pads, d, (out_h, out_w), padding_mode,
                                         channels)}
@@ -139,7 +146,7 @@ class _Plain:
 
 
 def _step(target: str, cells: list[str], kernel_cells: list[str], plain: _Plain, rows: list[int],
-          cols: list[int], i: int, j: int, walk: bool) -> dict[str, Any]:
+          cols: list[int], i: int, j: int, walk: bool, products_names: list[str]) -> dict[str, Any]:
     weight = plain.weight
     channels, kh, kw = len(weight), len(weight[0]), len(weight[0][0])
     windows = [[[plain.padded[c][r][q] for q in cols] for r in rows] for c in range(channels)]
@@ -160,8 +167,7 @@ def _step(target: str, cells: list[str], kernel_cells: list[str], plain: _Plain,
     step: dict[str, Any] = {"target": target, "cells": cells, "also": kernel_cells, "text": text}
     if walk:
         patch = {}
-        for c in range(channels):
-            name = f"products.{c}" if channels > 1 else "products"
+        for c, name in enumerate(products_names):
             patch[name] = {"values": products[c], "kinds": [["data"] * kw for _ in range(kh)]}
         out = plain.out  # rows done, the row being filled, rows to come (unchanged rows are shared lists)
         height, width = len(out), len(out[0])
@@ -303,7 +309,8 @@ def groups_grid(in_channels: int, out_channels: int, groups: int, title: str, *,
 
 def groups_scene(in_channels: int = 8, out_channels: int = 8, groups: object = (1, 2, 8),
                  kernel_size: int = 3) -> Scene:
-    """One groups grid per value of ``groups``, titled with the weight count of a ``kernel_size`` layer (03)."""
+    """One groups grid per value of ``groups`` (rows: input channels, columns: output channels, as in the
+    panel of 03), titled with the weight count of a ``kernel_size`` layer."""
     in_channels, out_channels = _channels("in_channels", in_channels), _channels("out_channels", out_channels)
     if not isinstance(groups, list | tuple):
         raise TypeError(f"groups must be a list of group counts, e.g. (1, 2, 8), got {groups!r}")
@@ -315,9 +322,9 @@ def groups_scene(in_channels: int = 8, out_channels: int = 8, groups: object = (
     for n, g in enumerate(groups):
         weights = out_channels * (in_channels // g if in_channels % g == 0 else 0) * k * k
         one, more = groups_grid(in_channels, out_channels, g, f"groups={g}: {weights:,} weights",
-                                name=f"groups.{n}")
+                                name=f"groups.{n}", transpose=True)
         grids.append(one)
         links.update(more)
     return {"grids": grids, "links": links, "steps": [], "step": 0,
-            "caption": [f"rows: the {out_channels} output channels; columns: the {in_channels} input channels; "
+            "caption": [f"rows: the {in_channels} input channels; columns: the {out_channels} output channels; "
                         f"orange: a {k}x{k} slice of weights joins them"]}

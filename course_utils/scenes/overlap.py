@@ -74,23 +74,23 @@ def _links(k: int, s: int, sizes: list[int], names: list[str]) -> dict[str, list
     """Every cell's links. The maps are outer products, so each rule is worked out along one axis
     (which positions feed, reach or use which taps) and the cell ids are then paired up."""
     layers = len(sizes) - 1
-    # along one axis, for each layer: its output position -> source positions and taps that land there
+    # along one axis, for each layer: its output position -> the source positions that land there, the
+    # taps that carry something there (a copy of a hole, a zero no input reaches, carries nothing), and
+    # the input positions that reach it (reach[0] is the input itself)
     sources: list[list[list[int]]] = []
     taps: list[list[list[int]]] = []
+    reach = [[[a] for a in range(sizes[0])]]
     for layer in range(1, layers + 1):
         src: list[list[int]] = [[] for _ in range(sizes[layer])]
-        tap: list[list[int]] = [[] for _ in range(sizes[layer])]
+        tap: list[set[int]] = [set() for _ in range(sizes[layer])]
         for a in range(sizes[layer - 1]):
             for t, out in copy_taps(a, k, s, 0, 1, sizes[layer]):
                 src[out].append(a)
-                tap[out].append(t)
+                if reach[layer - 1][a]:
+                    tap[out].add(t)
         sources.append(src)
-        taps.append([sorted(set(t)) for t in tap])
-    # along one axis: the input positions that reach each position of each map (map 0 is the input)
-    reach = [[[a] for a in range(sizes[0])]]
-    for layer in range(1, layers + 1):
-        reach.append([sorted({a for src in sources[layer - 1][out] for a in reach[layer - 1][src]})
-                      for out in range(sizes[layer])])
+        taps.append([sorted(t) for t in tap])
+        reach.append([sorted({a for b in src[out] for a in reach[layer - 1][b]}) for out in range(sizes[layer])])
     cols = [str(c) for c in range(max(max(sizes), k))]
     rows = [[f"{name}/{r}/" for r in range(size)] for name, size in zip(names, sizes, strict=True)]
     kernel_rows = [f"kernel/{u}/" for u in range(k)]
@@ -129,7 +129,7 @@ def _caption(k: int, s: int, n: int, layers: int, sizes: list[int]) -> list[str]
     if lo == hi:
         verdict = f"even: away from the border every pixel gets {lo} copies"
     elif lo == 0:
-        verdict = f"holes: away from the border some pixels get no copy at all (0 to {hi}) -> a grid of gaps"
+        verdict = f"holes: away from the border pixels get 0 to {hi} copies (some get none) -> a grid of gaps"
     else:
         verdict = f"uneven: away from the border pixels get {lo} to {hi} copies -> checkerboard"
     divides = "a multiple" if k % s == 0 else "not a multiple"

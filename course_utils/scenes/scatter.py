@@ -2,8 +2,8 @@
 
 :func:`scatter_scene` is the contract of DESIGN.md: grids ``"input"``, ``"kernel"``, ``"copy"`` (this
 step's scaled copy x[a,b]·w, as wide as the kernel spans; a dilated kernel's holes are inserted
-zeros), ``"sum"`` (the running sum on the canvas: the full output
-plus output_padding, with what padding crops drawn pale) and ``"output"`` (equal to
+zeros), ``"sum"`` (only when padding crops: the running sum on the
+canvas, the full output plus output_padding, with what padding crops drawn pale) and ``"output"`` (equal to
 ``F.conv_transpose2d`` after the last step); each input element links to the output cells its copy
 lands on (and to its footprint on the canvas), each output cell to the input elements whose copies
 land there; one step per input element, in row-major order, which lights the copy's footprint on the
@@ -136,10 +136,12 @@ def _links(sc: _Scatter) -> dict[str, list[str]]:
                      for _, j in copy_taps(b, kw, sc.s[1], left, sc.d[1], sc.out[1])]
             for cell in lands:
                 links.setdefault(cell, []).append(source)
-            foot = [cell_id("sum", r, c) for r, c in sc.feet[a * w + b]]
+            foot = [cell_id("sum", r, c) for r, c in sc.feet[a * w + b]] if sc.crops else []
             for cell in foot:
                 sums.setdefault(cell, []).append(source)
             links[source] = lands + foot
+    if not sc.crops:  # no canvas grid: the output is the whole running sum
+        return links
     for i in range(sc.out[0]):
         for j in range(sc.out[1]):
             cell = cell_id("output", i, j)
@@ -179,12 +181,14 @@ def _frame(sc: _Scatter, done: int, added: list[list[bool]]) -> dict[str, dict[s
                  for r in range(ch)]
     out = [row[left: left + ow] for row in sums[top: top + oh]]
     out_kinds = [row[left: left + ow] for row in sum_kinds[top: top + oh]]  # the crop keeps no "cropped" cell
-    return {"copy": {"values": copy, "kinds": copy_kinds}, "sum": {"values": sums, "kinds": sum_kinds},
-            "output": {"values": out, "kinds": out_kinds}}
+    patch = {"copy": {"values": copy, "kinds": copy_kinds}, "output": {"values": out, "kinds": out_kinds}}
+    if sc.crops:
+        patch["sum"] = {"values": sums, "kinds": sum_kinds}
+    return patch
 
 
 def _step_text(sc: _Scatter, done: int) -> str:
-    (h, w), n = sc.size, sc.size[0] * sc.size[1]
+    w, n = sc.size[1], sc.size[0] * sc.size[1]
     if not done:
         return f"step 0 of {n}: no copy added yet"
     a, b = divmod(done - 1, w)
@@ -198,14 +202,17 @@ def _grids(sc: _Scatter, titles: tuple[str, str, str]) -> list[dict]:
     (h, w), (kh, kw), (ch, cw), (top, left), (oh, ow) = sc.size, sc.kernel, sc.canvas, sc.p, sc.out
     last = _frame(sc, h * w, [[b != "inserted" for b in row] for row in sc.base])
     first = _frame(sc, 1, [[False] * cw for _ in range(ch)])["copy"]
-    crop = [[top, left, oh, ow, "crop"]] if sc.crops else []
-    return [
+    grids = [
         grid("input", "input", f"input x {h}x{w}", sc.x),
         grid("kernel", "kernel", f"kernel w {kh}x{kw}", sc.w),
         grid("copy", "kernel", titles[0], first["values"], first["kinds"], symbol="→"),
-        grid("sum", "output", titles[1], last["sum"]["values"], last["sum"]["kinds"], symbol="→", outlines=crop),
-        grid("output", "output", titles[2], last["output"]["values"], last["output"]["kinds"], symbol="→"),
     ]
+    if sc.crops:  # the canvas, then the crop; without a crop the output is the canvas
+        grids.append(grid("sum", "output", titles[1], last["sum"]["values"], last["sum"]["kinds"], symbol="→",
+                          outlines=[[top, left, oh, ow, "crop"]]))
+    grids.append(grid("output", "output", titles[2], last["output"]["values"], last["output"]["kinds"],
+                      symbol="→"))
+    return grids
 
 
 def scatter_scene(x: torch.Tensor, weight: torch.Tensor, stride: object = 1, padding: object = 0,
@@ -230,8 +237,9 @@ def scatter_scene(x: torch.Tensor, weight: torch.Tensor, stride: object = 1, pad
         frames.append({"source": source, "cells": links[source],
                        "also": kernel_cells + copy_cells,
                        "text": _step_text(sc, k + 1), "patch": _frame(sc, k + 1, added)})
-    titles = ("this copy: x[i,j]·w", "running sum of the copies",
-              "output: the sum, cropped" if sc.crops else "output")
+    canvas = f"{sc.canvas[0]}x{sc.canvas[1]}"
+    titles = ("this copy: x[i,j]·w", f"running sum on the {canvas} canvas",
+              "output: the sum, cropped" if sc.crops else "output = running sum of the copies")
     return {"grids": _grids(sc, titles), "links": links, "steps": frames, "step": 0, "caption": _caption(sc)}
 
 
@@ -243,7 +251,7 @@ def scatter_step_scene(x: torch.Tensor, weight: torch.Tensor, stride: object = 1
     holds; the input element, its copy and the cells it lands on are lit.
     """
     sc = _scatter(x, weight, stride, padding, output_padding, dilation)
-    (h, w), (kh, kw), n = sc.size, sc.kernel, sc.size[0] * sc.size[1]
+    w, (kh, kw), n = sc.size[1], sc.kernel, sc.size[0] * sc.size[1]
     if step is None:
         step = n
     if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= n:
@@ -258,11 +266,12 @@ def scatter_step_scene(x: torch.Tensor, weight: torch.Tensor, stride: object = 1
         frame.update(source=cell_id("input", a, b), cells=_links(sc)[cell_id("input", a, b)],
                      also=[cell_id("kernel", u, v) for u in range(kh) for v in range(kw)]
                      + [cell_id("copy", u * sc.d[0], v * sc.d[1]) for u in range(kh) for v in range(kw)])
-        copy_title = f"x[{a},{b}] = {format_value(sc.x[a][b])}, times w"
+        copy_title = f"x[{a},{b}]·w = {format_value(sc.x[a][b])}·w"
     else:
         copy_title = "no copy yet"
-    titles = (copy_title, f"sum of {step} of {n} copies",
-              ("output" if step == n else "output so far") + (" (cropped)" if sc.crops else ""))
+    summed = f"sum of {step} of {n} copies"
+    titles = (copy_title, summed, (("output" if step == n else "output so far") + ", cropped") if sc.crops
+              else ("output = " if step == n else "") + summed)
     return {"grids": _grids(sc, titles), "links": {}, "steps": [frame], "step": 0,
             "caption": [frame["text"], *_caption(sc)]}
 
@@ -350,9 +359,11 @@ def zero_insertion_scene(x: torch.Tensor, weight: torch.Tensor, stride: int = 1,
 
 def _caption(sc: _Scatter) -> list[str]:
     lines = []
-    for a, axis in enumerate("HW"):
-        lines.append(f"{axis}_out = ({axis}-1)s - 2p + d(k-1) + output_padding + 1 = ({sc.size[a]}-1)*{sc.s[a]} - "
-                     f"2*{sc.p[a]} + {sc.d[a]}*({sc.kernel[a]}-1) + {sc.op[a]} + 1 = {sc.out[a]}")
+    same = len({(sc.size[a], sc.kernel[a], sc.s[a], sc.p[a], sc.op[a], sc.d[a]) for a in (0, 1)}) == 1
+    for a, axis in enumerate("H" if same else "HW"):
+        lines.append(f"{'H_out = W_out' if same else axis + '_out'} = ({axis}-1)s - 2p + d(k-1) + output_padding + 1"
+                     f" = ({sc.size[a]}-1)*{sc.s[a]} - 2*{sc.p[a]} + {sc.d[a]}*({sc.kernel[a]}-1) + {sc.op[a]} + 1"
+                     f" = {sc.out[a]}")
     args = []
     for name, value, default in (("stride", sc.s, (1, 1)), ("padding", sc.p, (0, 0)),
                                  ("output_padding", sc.op, (0, 0)), ("dilation", sc.d, (1, 1))):

@@ -31,7 +31,7 @@ def tensors_scene(tensors: Mapping[str, torch.Tensor], role: str = "input", *,
     if not isinstance(tensors, Mapping) or not tensors:
         raise TypeError(f"tensors must be a non-empty dict {{title: (H, W) tensor}}, got {tensors!r:.60}")
     check_choice("role", role, ("input", "kernel", "output"))
-    if isinstance(caption, str) or not all(isinstance(line, str) for line in caption):
+    if not isinstance(caption, list | tuple) or not all(isinstance(line, str) for line in caption):
         raise TypeError(f"caption must be a list of lines of text, got {caption!r:.60}")
     grids = []
     for i, (title, t) in enumerate(tensors.items()):

@@ -1,10 +1,9 @@
-"""The course's one colour language for diagrams (used from 02 onwards).
+"""matplotlib plots of the course: figures detached from pyplot, photos side by side, PNG (00 onwards).
 
-Input cells are blue, kernel cells orange, output cells green; zeros that
-padding or stride insert are light grey with a hatch, so they never look like
-data. Every diagram labels its panels with these roles. Figures are built with
-``matplotlib.figure.Figure`` (not pyplot), so widgets can redraw them quickly
-and nothing is left open in pyplot's global state.
+Grid diagrams (numbered cells) are SVG drawn from scenes (``course_utils.draw.svg``); matplotlib
+stays for plots: histograms, curves, photos. Figures are built with ``matplotlib.figure.Figure``
+(not pyplot), so nothing is left open in pyplot's global state. The colours are the course's one
+colour language (``course_utils.draw.colors``).
 """
 
 from __future__ import annotations
@@ -15,45 +14,21 @@ from collections.abc import Sequence
 import matplotlib
 import numpy as np
 import torch
-from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import LinearSegmentedColormap, to_rgb
 from matplotlib.figure import Figure, FigureBase
-from matplotlib.patches import Patch, Rectangle
 from PIL import Image
 
-from ._checks import MAX_ELEMENTS, check_choice, check_int, check_number, check_tuple
-from .draw.colors import COLORS, ROLES
+from .._checks import MAX_ELEMENTS, check_int, check_number
+from .colors import COLORS, ROLES
 
 __all__ = [
     "COLORS",
     "ROLES",
-    "role_cmap",
     "CourseFigure",
     "new_figure",
-    "draw_grid",
-    "outline_cells",
-    "role_legend",
     "show_images",
     "figure_to_png",
 ]
-
-#: The most cells :func:`draw_grid` draws, and the most it writes a number in.
-_MAX_CELLS, _MAX_NUMBERS = 4096, 400
-
-_CMAPS: dict[str, LinearSegmentedColormap] = {}
-
-
-def role_cmap(role: str) -> LinearSegmentedColormap:
-    """A colour map from a pale tint to the role's full colour (small values pale)."""
-    if role not in ("input", "kernel", "output"):
-        raise ValueError(f"role must be 'input', 'kernel' or 'output', got {role!r}")
-    if role not in _CMAPS:
-        full = np.array(to_rgb(COLORS[role]))
-        pale = 1 - 0.16 * (1 - full)
-        _CMAPS[role] = LinearSegmentedColormap.from_list(role, [pale, 0.55 * full + 0.45 * pale, full])
-    return _CMAPS[role]
-
 
 class CourseFigure(Figure):
     """A ``Figure`` that Jupyter shows as a PNG when it is a cell's last expression.
@@ -141,155 +116,9 @@ def _finite_tensor(name: str, value: object, dims: int, layout: str) -> torch.Te
     return value
 
 
-def _check_grid(shape: tuple[int, ...], annotate: bool) -> None:
-    """Refuse a grid :func:`draw_grid` cannot draw: not 2D, empty, or too many cells (or numbers)."""
-    if len(shape) != 2 or 0 in shape:
-        raise ValueError(f"values must be a non-empty 2D grid, got shape {shape}")
-    rows, cols = shape
-    limit = _MAX_NUMBERS if annotate else _MAX_CELLS
-    if rows * cols > limit:
-        advice = "pass annotate=False" if annotate and rows * cols <= _MAX_CELLS else "use show_images"
-        raise ValueError(
-            f"values is {rows} x {cols}: draw_grid draws at most {limit:,} cells"
-            + (" with annotate=True (one number each)" if annotate else "") + f"; {advice}"
-        )
-
-
-def _fmt(value: float, fmt: str | None) -> str:
-    if fmt is not None:
-        return format(value, fmt)
-    text = f"{value:.3g}"
-    return "0" if text in ("-0", "0") else text
-
-
-def draw_grid(
-    ax: Axes,
-    values: object,
-    role: str = "input",
-    *,
-    zeros: np.ndarray | None = None,
-    zero_role: str = "padding",
-    annotate: bool = True,
-    fmt: str | None = None,
-    title: str | None = None,
-    vmin: float | None = None,
-    vmax: float | None = None,
-    fontsize: float | None = None,
-    origin: tuple[int, int] = (0, 0),
-) -> None:
-    """Draw a 2D grid of numbers as coloured cells in the role's colour (00_start_here onwards).
-
-    The shade grows with the magnitude ``|value|`` (pale near zero, full colour at
-    the largest magnitude, or at ``vmax`` when given), so signs never change colours.
-
-    ``zeros`` is a boolean mask of cells that are structural zeros (padding or
-    inserted by stride/dilation); they are drawn grey and hatched, in the colour
-    of ``zero_role``. ``origin`` shifts the cell coordinates, so a padded input
-    can keep the original input's indices (the padding then has negative ones).
-
-    ``values`` may be a tensor (``requires_grad`` is fine), an array or nested lists; whole
-    numbers are written as whole numbers. NaN and inf are refused, as are grids of more than
-    4,096 cells, or more than 400 with ``annotate=True`` (one number per cell).
-    """
-    if not isinstance(ax, Axes):
-        raise TypeError(f"ax must be a matplotlib Axes (e.g. fig.subplots()), got {type(ax).__name__}")
-    if not isinstance(annotate, bool):
-        raise TypeError(f"annotate must be True or False, got {annotate!r}")
-    if isinstance(values, torch.Tensor | np.ndarray):
-        _check_grid(tuple(values.shape), annotate)  # before converting a large array
-    array = _finite_array("values", values)
-    _check_grid(array.shape, annotate)
-    rows, cols = array.shape
-    if zeros is not None:
-        zeros = np.asarray(zeros)
-        if zeros.dtype != bool or zeros.shape != array.shape:
-            raise ValueError(f"zeros must be a boolean mask of the grid's shape {array.shape}, "
-                             f"got {zeros.dtype} of shape {zeros.shape}")
-    check_choice("zero_role", zero_role, ("padding", "inserted"))
-    vmin = None if vmin is None else check_number("vmin", vmin)
-    vmax = None if vmax is None else check_number("vmax", vmax)
-    fontsize = None if fontsize is None else check_number("fontsize", fontsize, minimum=1, maximum=72)
-    if title is not None and not isinstance(title, str):
-        raise TypeError(f"title must be None or a line of text, got {title!r}")
-    if fmt is not None:
-        try:
-            format(array.flat[0], fmt)
-        except (ValueError, TypeError):
-            raise ValueError(f"fmt must be a format for these numbers, e.g. '.2f' or '.3g', got {fmt!r}") from None
-    elif array.dtype.kind in "iu":
-        fmt = "d"  # whole numbers stay whole (3g would write 1234 as 1.23e+03)
-    r0, c0 = check_tuple("origin", origin, 2)
-    extent = (c0 - 0.5, c0 + cols - 0.5, r0 + rows - 0.5, r0 - 0.5)
-    magnitude = np.abs(array)
-    shown = np.ma.masked_array(magnitude, mask=zeros) if zeros is not None else magnitude
-    data = magnitude if zeros is None else magnitude[~zeros]
-    lo = vmin if vmin is not None else 0.0
-    hi = vmax if vmax is not None else (float(data.max()) if data.size else 1.0)
-    if hi <= lo:
-        hi = lo + 1.0
-    ax.imshow(shown, cmap=role_cmap(role), vmin=lo, vmax=hi, extent=extent, interpolation="nearest")
-    if zeros is not None and zeros.any():
-        grey = np.zeros((rows, cols, 4))
-        grey[zeros] = (*to_rgb(COLORS[zero_role]), 1.0)
-        ax.imshow(grey, extent=extent, interpolation="nearest")
-        ys, xs = np.nonzero(zeros)
-        for y, x in zip(ys, xs, strict=True):
-            ax.add_patch(
-                Rectangle((c0 + x - 0.5, r0 + y - 0.5), 1, 1, fill=False, hatch="///",
-                          edgecolor="#b0b0b0", linewidth=0)
-            )
-    ax.set_xticks(np.arange(c0, c0 + cols))
-    ax.set_yticks(np.arange(r0, r0 + rows))
-    ax.set_xticks(np.arange(c0 - 0.5, c0 + cols), minor=True)
-    ax.set_yticks(np.arange(r0 - 0.5, r0 + rows), minor=True)
-    ax.grid(which="minor", color="white", linewidth=1.5)
-    ax.tick_params(which="both", length=0, labelsize=7)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
-    if annotate:
-        size = fontsize if fontsize is not None else max(5.0, min(11.0, 60.0 / max(rows, cols)))
-        threshold = lo + 0.6 * (hi - lo)
-        for (y, x), v in np.ndenumerate(array):
-            structural = zeros is not None and zeros[y, x]
-            ax.text(
-                c0 + x, r0 + y, _fmt(v, fmt), ha="center", va="center", fontsize=size,
-                color="#888888" if structural else ("white" if abs(v) > threshold else COLORS["text"]),
-                style="italic" if structural else "normal",
-            )
-    if title is not None:
-        ax.set_title(title, fontsize=10, color=COLORS.get(role, COLORS["text"]))
-
-
-def outline_cells(
-    ax: Axes, top: int, left: int, height: int, width: int, *, color: str | None = None, lw: float = 2.5
-) -> Rectangle:
-    """Draw a rectangle around cells ``[top, top+height) x [left, left+width)`` (e.g. one window)."""
-    rect = Rectangle(
-        (left - 0.5, top - 0.5), width, height, fill=False,
-        edgecolor=color or COLORS["highlight"], linewidth=lw,
-    )
-    ax.add_patch(rect)
-    return rect
-
-
 def _check_figure(fig: object) -> None:
     if not isinstance(fig, FigureBase):
         raise TypeError(f"fig must be a matplotlib Figure or SubFigure (e.g. new_figure()), got {type(fig).__name__}")
-
-
-def role_legend(fig: Figure, roles: Sequence[str] = ("input", "kernel", "output", "padding")) -> None:
-    """Add the colour key (input / kernel / output / zeros) under the figure (00 onwards)."""
-    _check_figure(fig)
-    if isinstance(roles, str) or not isinstance(roles, Sequence) or not roles:
-        raise TypeError(f"roles must be a non-empty list of roles, e.g. ('input', 'kernel'), got {roles!r}")
-    for i, role in enumerate(roles):
-        check_choice(f"roles[{i}]", role, list(ROLES))
-    handles = [
-        Patch(facecolor=COLORS[r], edgecolor="#b0b0b0", hatch="///" if r in ("padding", "inserted") else None,
-              label=ROLES[r])
-        for r in roles
-    ]
-    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=8, frameon=False)
 
 
 def _image(name: str, item: object) -> np.ndarray:
@@ -371,6 +200,7 @@ def figure_to_png(fig: Figure, dpi: float | None = None) -> bytes:
 
     Faster than ``fig.savefig``: the figure is rendered once by Agg and the pixels
     are encoded with light PNG compression (a widget redraw is mostly this call).
+    ``dpi`` applies to this picture only: the figure keeps its own dpi.
     """
     _check_figure(fig)
     if dpi is not None:
@@ -378,11 +208,16 @@ def figure_to_png(fig: Figure, dpi: float | None = None) -> bytes:
     width, height = (float(v) for v in fig.get_size_inches())
     shown = dpi if dpi is not None else fig.dpi
     _check_pixels(f"figure_to_png of a {width:g} x {height:g} inch figure at dpi {shown:g}", width, height, shown)
-    if dpi is not None and dpi != fig.dpi:
+    own = fig.dpi
+    if dpi is not None and dpi != own:
         fig.set_dpi(dpi)
-    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
-    canvas.draw()
-    pixels = np.asarray(canvas.buffer_rgba())
+    try:
+        canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+        canvas.draw()
+        pixels = np.asarray(canvas.buffer_rgba()).copy()
+    finally:
+        if fig.dpi != own:  # the figure keeps its own dpi (a panel renders it at 2x on every update)
+            fig.set_dpi(own)
     buffer = io.BytesIO()
     Image.fromarray(pixels[:, :, :3]).save(buffer, format="png", compress_level=1)
     return buffer.getvalue()

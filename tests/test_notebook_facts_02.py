@@ -1,0 +1,108 @@
+"""The facts that notebook 02's sections on data, batches and learned kernels state, computed again.
+
+(The older facts of notebook 02 are pinned in test_notebook_facts_02_04.py.)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "02_convolution_dimensions.ipynb"
+
+
+def _text() -> tuple[str, str]:
+    """(the markdown, the stored text outputs) of notebook 02."""
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    outputs = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            outputs.append(out.get("text", "") + out.get("data", {}).get("text/plain", ""))
+    return prose, "\n".join(outputs)
+
+
+def test_batch_size_is_not_a_layer_parameter():
+    # "its weight is (4, 3, 3, 3) whatever N is ... image 3 of the batch gives the same output as image 3 alone"
+    torch.manual_seed(0)
+    layer = nn.Conv2d(3, 4, 3)
+    for n in (1, 2, 7, 16):
+        images = torch.rand(n, 3, 16, 16)
+        with torch.no_grad():
+            out = layer(images)
+            assert tuple(out.shape) == (n, 4, 14, 14) and tuple(layer.weight.shape) == (4, 3, 3, 3)
+            for i in range(n):
+                torch.testing.assert_close(out[i], layer(images[i:i + 1])[0])
+    prose, outputs = _text()
+    assert "((1, 4, 14, 14), (7, 4, 14, 14), (4, 3, 3, 3))" in outputs
+
+
+def test_conv1d_on_a_signal():
+    steps = torch.tensor([0.0, 0, 0, 0, 4, 4, 4, 4, 0, 0, 0, 0]).reshape(1, 1, 12)
+    smoothed = F.conv1d(steps, torch.full((1, 1, 4), 0.25))[0, 0]
+    differenced = F.conv1d(steps, torch.tensor([[[-1.0, 1.0]]]))[0, 0]
+    assert smoothed.tolist() == [0, 1, 2, 3, 4, 3, 2, 1, 0]  # each step becomes a ramp
+    assert differenced.tolist() == [0, 0, 0, 4, 0, 0, 0, -4, 0, 0, 0]  # spikes at the steps, 0 where flat
+    assert differenced.tolist() == [steps[0, 0, i + 1].item() - steps[0, 0, i].item() for i in range(11)]
+    assert (len(smoothed), len(differenced)) == (12 - 4 + 1, 12 - 2 + 1) == (9, 11)
+    prose, outputs = _text()
+    assert "smoothed    [0.0, 1.0, 2.0, 3.0, 4.0, 3.0, 2.0, 1.0, 0.0]" in outputs
+    assert "differenced [0.0, 0.0, 0.0, 4.0, 0.0, 0.0, 0.0, -4.0, 0.0, 0.0, 0.0]" in outputs
+    assert "12 - 4 + 1 = 9 and 12 - 2 + 1 = 11" in prose
+
+
+def test_conv3d_on_a_volume():
+    volume = torch.zeros(1, 1, 6, 6, 6)
+    volume[0, 0, 2:4, 2:4, 2:4] = 1.0
+    out = F.conv3d(volume, torch.tensor([-1.0, 1.0]).reshape(1, 1, 2, 1, 1))
+    assert tuple(out.shape) == (1, 1, 5, 6, 6)
+    assert out[0, 0].sum(dim=(1, 2)).tolist() == [0, 4, 0, -4, 0]  # +-4: the cube's 2 x 2 face
+    assert out[0, 0, :, 2, 2].tolist() == [0, 1, 0, -1, 0]
+    assert set(out.unique().tolist()) == {-1.0, 0.0, 1.0}  # +1 where it begins, -1 where it ends, 0 elsewhere
+    # a 2D convolution of each slice on its own (depth as the batch) cannot see along depth
+    slices = volume[0].permute(1, 0, 2, 3)  # (D, 1, H, W)
+    assert F.conv2d(slices, torch.ones(1, 1, 1, 1)).shape[0] == 6
+    prose, outputs = _text()
+    assert "sum of each depth slice: [0.0, 4.0, 0.0, -4.0, 0.0]" in outputs
+    assert "along depth at h = w = 2: [0.0, 1.0, 0.0, -1.0, 0.0]" in outputs
+
+
+def learn_kernel(X, Y, seed, steps=100, lr=0.3):
+    torch.manual_seed(seed)
+    layer = nn.Conv2d(1, 1, kernel_size=2, bias=False)
+    optimizer = torch.optim.SGD(layer.parameters(), lr=lr)
+    for _ in range(steps):
+        loss = ((layer(X) - Y) ** 2).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return layer.weight.detach()[0, 0], loss.item()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_learned_kernel_is_k_or_k_flipped_whatever_the_start(seed):
+    # "The layer learns K from the first data and K flipped from the second, and fits both equally well
+    # (the cell checks each to within 0.0001 and prints them rounded to two decimals)"
+    torch.manual_seed(100 + seed)
+    X = torch.randn(1, 1, 8, 8)
+    K = torch.tensor([[1.0, 2.0], [-1.0, 3.0]])
+    for target, kernel in ((F.conv2d(X, K[None, None]), K), (F.conv2d(X, K.flip(0, 1)[None, None]), K.flip(0, 1))):
+        learned, loss = learn_kernel(X, target, seed)
+        torch.testing.assert_close(learned, kernel, atol=1e-4, rtol=0)
+        assert loss < 1e-8
+        assert (learned.round(decimals=2) == kernel).all()  # no weight is near 0: no "-0." to print
+    prose, outputs = _text()
+    assert "tensor([[ 1.,  2.],\n         [-1.,  3.]])" in outputs and "tensor([[ 3., -1.],\n         [ 2.,  1.]])" in outputs
+
+
+def test_02_exercise_answers_are_not_printed_before_the_exercises():
+    from course_utils import check
+
+    assert check("02.4", 21 * 2048 + 21)
+    prose, outputs = _text()
+    assert "43029" not in outputs and "43029" not in prose and "43,029" not in prose
