@@ -53,3 +53,16 @@ def test_fcn_ablation_benchmark_prints_its_line_and_saves_the_plot(tmp_path):
     assert sum(line.startswith("fcn ablation: ") for line in printed) == 1
     assert sum(line.startswith("  seed ") for line in printed) == 8  # 2 seeds x 4 initialisations
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_browser_latency_benchmark_prints_its_line():
+    from tests.browser.lab import chromium_path
+
+    if chromium_path() is None:
+        pytest.skip("Chromium not found: apt-get install chromium")
+    out = _run("browser_latency.py", "--presses", "2", "--hovers", "3", "scatter_explorer")
+    pattern = (r"^browser latency: slider median \d+ ms, worst control median \d+ ms over 6 controls; "
+               r"hover median \d+\.\d ms; play step median \d+\.\d ms$")
+    assert re.search(pattern, out, re.M), out

@@ -147,11 +147,11 @@ def test_03_explorer_default_and_things_to_try():
     # "output[0,0] = 16": the kernel of ones sums the taps 1 + 2 + 6 + 7 (the rest is padding)
     output = explorer.scene["grids"][2]["values"]
     assert output == [[16, 33, 28], [69, 117, 87], [76, 123, 88]]
-    # "stride 2 on a 6-pixel-wide input: the last padded column is never read"
+    # "stride 2 on a 6-pixel-wide input: the last padding column is never read"
     padded, covered = 6 + 2, (3 - 1) * 2 + 3
     assert padded - covered == 1
     explorer.set(width=6)
-    assert "the last 1 padded column is never read" in explorer.caption
+    assert "the last 1 padding column never read" in explorer.caption
     # "stride 1 with padding 1: the size is kept"
     assert out_size(nn.Conv2d(1, 1, 3, 1, 1), 1, 1, 5, 5)[-1] == 5
 

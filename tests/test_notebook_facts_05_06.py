@@ -48,7 +48,7 @@ def test_05_channels_transpose_and_not_an_inverse():
 
 def test_06_weight_shapes():
     assert tuple(nn.ConvTranspose2d(3, 1, 3).weight.shape) == (3, 1, 3, 3)
-    assert tuple(nn.Conv2d(3, 1, 3).weight.shape) == (1, 3, 3, 3)
+    assert tuple(nn.Conv2d(1, 3, 3).weight.shape) == (3, 1, 3, 3)
     assert tuple(nn.ConvTranspose2d(4, 6, 3, groups=2).weight.shape) == (4, 3, 3, 3)
     assert tuple(nn.Conv2d(4, 6, 3, groups=2).weight.shape) == (6, 2, 3, 3)
 

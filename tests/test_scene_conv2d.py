@@ -197,7 +197,7 @@ def test_step_text_lists_products_or_channel_sums():
     x3 = torch.ones(2, 3, 3)
     w3 = torch.stack([torch.ones(3, 3), -torch.ones(3, 3) * 2])
     text = conv2d_scene(x3, w3)["steps"][0]["text"]
-    assert text == ("output[0,0] = 9 + (-18) = -9   (the sum of the 3x3 products of channel 0 and 1: "
+    assert text == ("output[0,0] = 9 + (-18) = -9   (the sums of the 3x3 products of channels 0 and 1: "
                     "18 products in all)")
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import random
 import re
-import statistics
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -236,7 +235,6 @@ def test_panel_draws_every_setting_without_changing_a_control():
         seen += 1
     assert seen == 6 * 3 * 2
     assert explorer.values == {"kernel_size": 3, "stride": 2, "layers": 1}
-    assert statistics.median(explorer.render_ms) < 50  # about 2 ms; generous for a loaded machine
 
 
 @pytest.mark.parametrize(("name", "value", "lo", "hi"), [("kernel_size", 7, 1, 6), ("stride", 4, 1, 3),

@@ -46,7 +46,7 @@ def _style() -> str:
     rules = [
         f"svg.course-scene{{font-family:{_FONT};}}",
         ".course-scene text{dominant-baseline:central;text-anchor:middle;}",
-        ".course-scene .c rect{stroke:#ffffff;stroke-width:1;rx:3px;}",
+        ".course-scene .c rect{rx:3px;}",
         f".course-scene .c text{{font-size:{NUMBER_PX}px;fill:{c['text']};font-variant-numeric:tabular-nums;}}",
         f".course-scene .t{{font-size:{TITLE_PX}px;fill:{c['text']};}}",
         ".course-scene .sym{font-size:20px;fill:#555555;}",
@@ -58,8 +58,9 @@ def _style() -> str:
         ".course-scene .k-cropped text{fill:#9a9a9a;}",
         ".course-scene .k-empty rect{fill:#ffffff;stroke:#e6e6e6;}",
         # the step being played (s-): red, the colour of the cells being discussed (hover: view.css)
-        f".course-scene .c.s-lit rect{{stroke:{c['highlight']};stroke-width:2.5;}}",
-        f".course-scene .c.s-focus rect{{stroke:{c['highlight']};stroke-width:3.5;}}",
+        # (cells are inset by a gap, so a red frame is never painted over by the next cell)
+        f".course-scene .c.s-lit rect{{stroke:{c['highlight']};stroke-width:2;}}",
+        f".course-scene .c.s-focus rect{{stroke:{c['highlight']};stroke-width:3;}}",
         ".course-scene .o-data{fill:none;stroke-dasharray:5 3;stroke-width:1.5;}",
         f".course-scene .o-window{{fill:none;stroke:{c['highlight']};stroke-width:2.5;}}",
         f".course-scene .o-crop{{fill:none;stroke:{c['text']};stroke-width:2;}}",
@@ -140,8 +141,9 @@ def _legend(scene: Scene) -> list[tuple[str, str]]:
     for step in scene.get("steps", []):
         for content in step.get("patch", {}).values():
             kinds |= {k for row in content["kinds"] for k in row}
-    items = [(f"r-{r} k-data", LEGEND[r]) for r in ("input", "kernel", "output") if r in roles]
-    items += [(f"k-{k}", LEGEND[k]) for k in ("padding", "inserted", "cropped") if k in kinds]
+    labels = {**LEGEND, **scene.get("legend", {})}
+    items = [(f"r-{r} k-data", labels[r]) for r in ("input", "kernel", "output") if r in roles]
+    items += [(f"k-{k}", labels[k]) for k in ("padding", "inserted", "cropped") if k in kinds]
     return items
 
 
@@ -181,6 +183,7 @@ def scene_svg(scene: Scene, step: int | None = None) -> str:
             out.append(f'<text class="sym" x="{left - _SYMBOL / 2 - _GAP / 2 + 4:.1f}" '
                        f'y="{y0 + rows * size / 2:.1f}">{escape(g["symbol"], quote=False)}</text>')
         numbers, shade = g.get("numbers", True), g.get("shade", False)
+        gap = min(2.0, 0.12 * size)  # white space between cells
         # the value shaded in full colour: the grid's "peak" key (one scale for several maps) or its largest
         peak = g.get("peak") or max((abs(v) for row in values for v in row if v is not None), default=0.0) or 1.0
         for r in range(rows):
@@ -192,9 +195,9 @@ def scene_svg(scene: Scene, step: int | None = None) -> str:
                 text = format_value(v) if numbers and kind != "empty" else ""
                 cid = cell_id(g["name"], r, c)
                 out.append(f'<g class="c k-{kind}{marks.get(cid, "")}" data-cell="{cid}">'
-                           f'<rect x="{x0 + c * size:.1f}" y="{y0 + r * size:.1f}" width="{size:.1f}" '
-                           f'height="{size:.1f}"{fill}/><text x="{x0 + (c + 0.5) * size:.1f}" '
-                           f'y="{y0 + (r + 0.5) * size:.1f}">{text}</text></g>')
+                           f'<rect x="{x0 + c * size + gap / 2:.1f}" y="{y0 + r * size + gap / 2:.1f}" '
+                           f'width="{size - gap:.1f}" height="{size - gap:.1f}"{fill}/>'
+                           f'<text x="{x0 + (c + 0.5) * size:.1f}" y="{y0 + (r + 0.5) * size:.1f}">{text}</text></g>')
         for r0, c0, h, w, style in g.get("outlines", []):
             out.append(f'<rect class="o-{style}" x="{x0 + c0 * size:.1f}" y="{y0 + r0 * size:.1f}" '
                        f'width="{w * size:.1f}" height="{h * size:.1f}"/>')

@@ -21,14 +21,14 @@ def _conv3d_output_shape() -> tuple[int, ...]:
 
 
 @exercise("02.2", "How many learnable parameters (weights and biases) does nn.Conv2d(3, 16, 5) have?",
-          hint="weight is (out, in, kH, kW) = (16, 3, 5, 5); add one bias per output channel.",
+          hint="Write down the weight's shape (out, in, kH, kW), multiply, then add the biases.",
           explanation="16 * 3 * 5 * 5 = 1200 weights + 16 biases = 1216.")
 def _conv2d_parameters() -> int:
     return sum(p.numel() for p in nn.Conv2d(3, 16, 5).parameters())
 
 
 @exercise("02.3", "nn.Conv1d(2, 4, kernel_size=7) for stereo audio: what is the shape of its weight?",
-          hint="Like Conv2d: (out_channels, in_channels, kernel length); a 1D kernel has one spatial axis.",
+          hint="Look at the Conv1d line printed in section 1.",
           explanation="(4, 2, 7): each of the 4 filters covers both channels and 7 time steps.")
 def _conv1d_weight_shape() -> tuple[int, ...]:
     return tuple(nn.Conv1d(2, 4, kernel_size=7).weight.shape)

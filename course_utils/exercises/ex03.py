@@ -13,7 +13,7 @@ from . import exercise
 
 @exercise("03.1", "AlexNet's first layer, nn.Conv2d(3, 96, kernel_size=11, stride=4), gets a 227 x 227 image. "
           "What is the output height?",
-          hint="floor((H + 2p - d(k-1) - 1) / s) + 1: here H=227, k=11, s=4 and no padding or dilation.",
+          hint="Use the output-size formula of section 2; this layer has no padding and no dilation.",
           explanation="floor((227 - 10 - 1) / 4) + 1 = 216 / 4 + 1 = 55.")
 def _alexnet_output_height() -> int:
     return conv_output_size(227, 11, stride=4)

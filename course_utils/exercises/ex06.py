@@ -41,13 +41,13 @@ def centre_value() -> float:
 
 @exercise(
     "06.3",
-    "nn.Conv2d(1, 1, 3, stride=2, padding=1) turns an 8x8 input into 4x4. Which output_padding must the "
-    "matching nn.ConvTranspose2d(1, 1, 3, stride=2, padding=1) use to give 8x8 back?",
-    "Without output_padding the transposed convolution returns (4-1)*2 - 2 + 2 + 1.",
-    "It returns 7 without it; 7 and 8 both give 4, and output_padding=1 picks 8.",
+    "nn.Conv2d(1, 1, 5, stride=3, padding=1) turns a 14x14 input into 4x4. Which output_padding must the "
+    "matching nn.ConvTranspose2d(1, 1, 5, stride=3, padding=1) use to give 14x14 back?",
+    "What size does the transposed convolution return without output_padding?",
+    "It returns (4-1)*3 - 2 + 5 = 12 without it; 12, 13 and 14 all give 4, and output_padding=2 picks 14.",
 )
-def output_padding_for_8() -> int:
-    return int(matching_output_padding(8, 3, stride=2, padding=1))
+def output_padding_for_14() -> int:
+    return int(matching_output_padding(14, 5, stride=3, padding=1))
 
 
 @exercise(

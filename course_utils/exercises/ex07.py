@@ -11,18 +11,18 @@ from . import exercise
 
 
 @exercise("07.1", "What is the corner weight bilinear_kernel(1, 1, 8)[0, 0, 0, 0]?",
-          hint="k = 8: factor (8 + 1) // 2 = 4, centre 4 - 0.5 = 3.5; the tent at tap 0 is 1 - 3.5 / 4, "
-               "and the 2D filter is the product of two tents.",
+          hint="Find the factor and the centre for k = 8 as in section 1, evaluate the tent at tap 0; the 2D "
+               "filter is an outer product of two tents.",
           explanation="(1 - 3.5/4)^2 = 0.125^2 = 0.015625.")
 def _corner_weight() -> float:
     return bilinear_kernel(1, 1, 8)[0, 0, 0, 0].item()
 
 
-@exercise("07.2", "Which (kernel_size, stride, padding) make a bilinear ConvTranspose2d multiply H and W by 4?",
-          hint="kernel 2f, stride f, padding f/2; check with (H - 1) * s - 2p + k = 4H.",
-          explanation="(8, 4, 2): (H - 1) * 4 - 4 + 8 = 4H.")
-def _factor_four() -> tuple[int, int, int]:
-    layer = bilinear_upsampler(1, 4)
+@exercise("07.2", "Which (kernel_size, stride, padding) make a bilinear ConvTranspose2d multiply H and W by 12?",
+          hint="Section 3's recipe for an even factor; verify your answer with the output-size formula.",
+          explanation="(24, 12, 6): (H - 1) * 12 - 2 * 6 + 24 = 12H.")
+def _factor_twelve() -> tuple[int, int, int]:
+    layer = bilinear_upsampler(1, 12)
     return (layer.kernel_size[0], layer.stride[0], layer.padding[0])
 
 
@@ -38,8 +38,8 @@ def _x8_border() -> float:
 
 @exercise("07.4", "Kernel 5, stride 2: smallest and largest number of kernel copies on one interior "
                   "output pixel, as (smallest, largest)?",
-          hint="Along one axis, copies start every 2 pixels and are 5 long: count how many cover a pixel "
-               "(2 or 3). In 2D the count is row count times column count.",
+          hint="Along one axis, copies start every 2 pixels and are 5 long: count how many cover a pixel. "
+               "In 2D the count is row count times column count.",
           explanation="(4, 9): 2 x 2 and 3 x 3; 5 is not a multiple of 2, so the counts are uneven.")
 def _overlap_k5_s2() -> tuple[int, int]:
     return steady_counts(5, 2)

@@ -120,7 +120,7 @@ def conv2d_explorer(height: int = 5, width: int = 5, kernel: int = 3, stride: in
         scene["links"].update(links)
         scene["caption"] = [
             f"input numbered 1..{height * width}, kernel of ones: each output is the sum of the cells its "
-            "taps touch (hover a cell)",
+            "taps touch (in the live panel, hover a cell)",
             *scene["caption"][:-1],
             f"torch: {line}(torch.zeros(1, {in_channels}, {height}, {width})).shape = {shape}  {verdict}",
             f"weight ({out_channels}, {per}, {kernel}, {kernel}): {out_channels * per * kernel * kernel} "

@@ -153,7 +153,9 @@ function render({ model, el }) {
   model.on("change:step", () => showStep(model.get("step")));
   model.on("change:message", showMessage);
   model.on("change:caption", showCaption);
+  model.on("change:revision", () => { root.dataset.revision = String(model.get("revision")); });
   drawMarkup();
+  root.dataset.revision = String(model.get("revision"));
   showMessage();
   showCaption();
   return () => stop();

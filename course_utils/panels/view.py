@@ -56,6 +56,8 @@ class SceneView(anywidget.AnyWidget):
     step = traitlets.Int(0).tag(sync=True)
     message = traitlets.Unicode("").tag(sync=True)
     caption = traitlets.Unicode("").tag(sync=True)
+    #: counts the kernel's answers (a drawing or a message), so the page knows each one arrived
+    revision = traitlets.Int(0).tag(sync=True)
 
     def show(self, markup: str, data: dict[str, Any], caption: str) -> None:
         """Send a new drawing (one message to the browser) and clear the message line."""
@@ -65,8 +67,11 @@ class SceneView(anywidget.AnyWidget):
             self.step = data["step"]
             self.caption = caption
             self.message = ""
-            self.markup = markup  # last: the browser redraws when it changes
+            self.markup = markup  # the browser redraws when it changes
+            self.revision += 1
 
     def refuse(self, message: str) -> None:
         """Keep the last drawing, dimmed, and say why this setting cannot be drawn."""
-        self.message = message
+        with self.hold_sync():
+            self.message = message
+            self.revision += 1

@@ -17,6 +17,8 @@ A scene is a JSON-serialisable dict:
   -> ``{"values", "kinds"}``, a grid's whole content in this frame; every step patches the same grids).
 - ``"step"``: the frame shown first (0 when there are steps).
 - ``"caption"``: lines of text (the formula with the numbers, the equivalent PyTorch line).
+- ``"legend"`` (optional): kind or role -> the legend's words for it in this diagram (for example
+  ``{"inserted": "no copy reaches (0)"}``).
 
 Scenes are built by the functions of this package from the engine (``course_utils.conv``); they hold
 no drawing code. ``course_utils.draw.svg`` turns one into SVG.

@@ -112,7 +112,7 @@ def conv2d_scene(x: torch.Tensor, weight: torch.Tensor, stride: object = 1, padd
         grids.append(grid(names[0][c], "input", title, padded[c], kinds, row=c, outlines=outlines))
         dil = f", dilation {d[0] if d[0] == d[1] else d}" if d != (1, 1) else ""
         grids.append(grid(names[1][c], "kernel", f"kernel {kh}x{kw}{dil}" if channels == 1 else
-                          f"kernel[{c}]", w3[c], row=c, symbol="⋆"))
+                          f"weight[0, {c}]", w3[c], row=c, symbol="⋆"))
         if walk:
             grids.append(grid(names[2][c], "kernel", "tap x weight",
                               [[None] * kw for _ in range(kh)], "empty", row=c, symbol="→"))
@@ -160,7 +160,7 @@ def _step(target: str, cells: list[str], kernel_cells: list[str], plain: _Plain,
         text = f"output[{i},{j}] = {terms} = {total}"
     elif channels > 1:
         sums = " + ".join(_term(sum(map(sum, products[c]))) for c in range(channels))
-        text = (f"output[{i},{j}] = {sums} = {total}   (the sum of the {kh}x{kw} products of channel "
+        text = (f"output[{i},{j}] = {sums} = {total}   (the sums of the {kh}x{kw} products of channels "
                 f"{', '.join(map(str, range(channels - 1)))} and {channels - 1}: {count} products in all)")
     else:
         text = f"output[{i},{j}] = the sum of its {count} products weight·input ({kh}x{kw} taps) = {total}"
@@ -208,9 +208,14 @@ def _caption(size: tuple[int, int], kernel: tuple[int, int], s: tuple[int, ...],
                          f"{d[a]}*({kernel[a]}-1) - 1)/{s[a]}) + 1 = {out[a]}")
             span = d[a] * (kernel[a] - 1) + 1
             unused = size[a] + 2 * p - ((out[a] - 1) * s[a] + span)
-            if unused:
-                what = ("row" if axis == "H" else "column") + ("s are" if unused > 1 else " is")
-                lines[-1] += f"   (the last {unused} padded {what} never read)"
+            if unused:  # at the end: first the padding after the input, then the input's own last cells
+                line = "row" if axis == "H" else "column"
+                parts = []
+                if unused > p:
+                    parts.append(f"{unused - p} input {line}{'s' if unused - p > 1 else ''}")
+                if p:
+                    parts.append(f"{min(unused, p)} padding {line}{'s' if min(unused, p) > 1 else ''}")
+                lines[-1] += f"   (the last {' and '.join(parts)} never read)"
     args = []
     for name, value, default in (("stride", s, (1, 1)), ("padding", pad_arg, (0, 0)), ("dilation", d, (1, 1))):
         if value != default:

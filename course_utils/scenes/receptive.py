@@ -190,7 +190,7 @@ def receptive_scene(kernel_size: int = 3, dilations: Sequence[int] = (2, 2, 2)) 
         + (f" ({holes} holes: the gridding effect)" if holes else " (no holes)"),
         f"in 2D (the map is the outer product of that row with itself): {reached_1d * reached_1d} of "
         f"{field * field} pixels",
-        "numbers: paths from each unit to the output unit (white: no path); hover a unit for its field",
+        "numbers: paths to the output unit (white: none); in the live panel, hover a unit for its field",
         f"torch: nn.Sequential(*(nn.Conv2d(1, 1, {k}, dilation=d) for d in ({layers_code}{',' * (n_layers == 1)})))",
     ]
     return {"grids": grids, "links": links, "steps": steps, "step": 0, "caption": caption}

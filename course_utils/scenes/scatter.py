@@ -72,6 +72,10 @@ class _Scatter:
         return self.out != self.canvas
 
 
+#: The scatter's hatched cells are not inserted zeros (that is the zero-insertion figure's picture):
+#: they are cells no kernel tap lands on, between the taps of a dilated copy or between copies.
+NO_TAP = {"inserted": "no tap lands here (0)"}
+
 def _operands(x: object, weight: object) -> tuple[torch.Tensor, torch.Tensor]:
     x = real_tensor("x", x, (2,), "(H, W)")
     weight = real_tensor("weight", weight, (2,), "(kH, kW)")
@@ -240,7 +244,8 @@ def scatter_scene(x: torch.Tensor, weight: torch.Tensor, stride: object = 1, pad
     canvas = f"{sc.canvas[0]}x{sc.canvas[1]}"
     titles = ("this copy: x[i,j]·w", f"running sum on the {canvas} canvas",
               "output: the sum, cropped" if sc.crops else "output = running sum of the copies")
-    return {"grids": _grids(sc, titles), "links": links, "steps": frames, "step": 0, "caption": _caption(sc)}
+    return {"grids": _grids(sc, titles), "links": links, "steps": frames, "step": 0, "caption": _caption(sc),
+            "legend": NO_TAP}
 
 
 def scatter_step_scene(x: torch.Tensor, weight: torch.Tensor, stride: object = 1, padding: object = 0,
@@ -273,7 +278,7 @@ def scatter_step_scene(x: torch.Tensor, weight: torch.Tensor, stride: object = 1
     titles = (copy_title, summed, (("output" if step == n else "output so far") + ", cropped") if sc.crops
               else ("output = " if step == n else "") + summed)
     return {"grids": _grids(sc, titles), "links": {}, "steps": [frame], "step": 0,
-            "caption": [frame["text"], *_caption(sc)]}
+            "caption": [frame["text"], *_caption(sc)], "legend": NO_TAP}
 
 
 def scatter_sum_scene(x: torch.Tensor, weight: torch.Tensor, stride: object = 1, padding: object = 0,
@@ -311,7 +316,7 @@ def scatter_sum_scene(x: torch.Tensor, weight: torch.Tensor, stride: object = 1,
     for g in grids:  # the renderer draws no symbol without one: drop the empty key
         if g.get("symbol") is None:
             g.pop("symbol", None)
-    return {"grids": grids, "links": {}, "caption": _caption(sc)}
+    return {"grids": grids, "links": {}, "caption": _caption(sc), "legend": NO_TAP}
 
 
 def zero_insertion_scene(x: torch.Tensor, weight: torch.Tensor, stride: int = 1, padding: int = 0,

@@ -4,8 +4,8 @@ diagram hovered, every Play pressed.
 For each notebook whose stored outputs show a widget: open it, run all cells, wait for the kernel,
 then in each course panel (``.course-explorer``):
 - move every slider with the arrow keys (and back), pick another option in each drop-down, tick each
-  check box: each change must show a new drawing (``.course-view`` counts its drawings in
-  ``data-drawn``) or a "Not possible" sentence in the message line, never "Something went wrong";
+  check box: each change must be answered with a drawing (``.course-view`` counts the kernel's answers
+  in ``data-revision``) or a "Not possible" sentence in the message line, never "Something went wrong";
 - hover cells of the diagram: exactly the cells of the scene's links light up (``h-lit``), and the
   hovered cell is marked (``h-focus``);
 - press Play at the fastest speed: the view walks every step to the last, and the browser sends
@@ -21,7 +21,6 @@ density, to ``images/screenshots/<notebook>_<n>.png`` and ``<notebook>_<n>@2x.pn
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import io
 import json
@@ -157,8 +156,8 @@ _ARM_JS = """
   const messageOf = () => { const m = view && view.querySelector('.cv-message'); return m ? m.textContent.trim() : ''; };
   const textOf = () => [...panel.querySelectorAll('.widget-html, .widget-label, .jp-RenderedText')]
     .map(e => e.innerText).join('\\n');
-  const probe = {t0: null, t1: null, result: null, message: '', drawn0: view ? view.dataset.drawn : null,
-                 message0: messageOf(), text0: textOf()};
+  const probe = {t0: null, t1: null, result: null, message: '',
+                 revision0: view ? view.dataset.revision : null, message0: messageOf(), text0: textOf()};
   if (window.__probe && window.__probe.stop) window.__probe.stop();
   window.__probe = probe;
   const start = () => { if (probe.t0 === null) probe.t0 = performance.now(); };
@@ -169,9 +168,13 @@ _ARM_JS = """
     requestAnimationFrame(() => { probe.t1 = performance.now(); probe.result = result; }); };
   const check = () => {
     if (seen) return;
-    if (view && view.dataset.drawn !== probe.drawn0) { done('drawing'); return; }
-    const message = messageOf();
-    if (message && message !== probe.message0) { probe.message = message; done('message'); return; }
+    // the kernel's answer (view.dataset.revision counts them): a drawing (the same picture when the
+    // setting draws the same), or a message (the same one when it still applies)
+    if (view && view.dataset.revision !== probe.revision0) {
+      const message = messageOf();
+      if (message) { probe.message = message; done('message'); } else done('drawing');
+      return;
+    }
     if (!view && textOf() !== probe.text0) done('text');  // a widget without a view: its text is the view
   };
   const observer = new MutationObserver(check);
@@ -340,19 +343,35 @@ def _expected_panels(path: Path) -> int:
     return sum(widget.startswith("Explorer(") for widget in stored_widgets(nb))
 
 
-def _save_screenshot(locator, target: Path, margin: int = 10, width: int = 1000) -> None:
+def _save_screenshot(locator, target: Path, margin: int = 10, width: int = 1000, scale: int = 1) -> None:
+    """The panel with a white margin, at ``scale`` device pixels per CSS pixel (2: a high-density screen:
+    Chromium draws the text, the SVG and the plots' 2x images again with twice the pixels)."""
+    import base64
+
     from PIL import Image
 
     # A white margin around the panel, without the prompt column beside it.
     old = locator.evaluate("el => [el.style.padding, el.style.background]")
     locator.evaluate(f"el => {{ el.style.padding = '{margin}px'; el.style.background = 'white'; }}")
     try:
-        png = locator.screenshot(animations="disabled", caret="hide")
+        locator.scroll_into_view_if_needed()
+        box = locator.evaluate("el => { const r = el.getBoundingClientRect(); "
+                               "return {x: r.left + window.scrollX, y: r.top + window.scrollY, "
+                               "width: r.width, height: r.height}; }")
+        page = locator.page
+        cdp = page.context.new_cdp_session(page)
+        try:
+            shot = cdp.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True,
+                                                       "clip": {**box, "scale": scale}})
+        finally:
+            cdp.detach()
+        png = base64.b64decode(shot["data"])
     finally:
         locator.evaluate("(el, old) => { el.style.padding = old[0]; el.style.background = old[1]; }", old)
     image = Image.open(io.BytesIO(png)).convert("RGB")
-    if image.width > width:
-        image = image.resize((width, round(image.height * width / image.width)), Image.Resampling.LANCZOS)
+    if image.width > width * scale:
+        image = image.resize((width * scale, round(image.height * width * scale / image.width)),
+                             Image.Resampling.LANCZOS)
     image = image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     target.parent.mkdir(parents=True, exist_ok=True)
     image.save(target, optimize=True)
@@ -395,7 +414,7 @@ def hover_problems(page, panel, name: str) -> list[str]:
         cell.scroll_into_view_if_needed()
         cell.hover(force=True)
         seen = page.evaluate(_LIT_JS, [cell_id])
-        if seen["focus"] != [cell_id] or seen["lit"] != [c for c in seen["expected"] if c != cell_id]:
+        if seen["focus"] != [cell_id] or set(seen["lit"]) - {cell_id} != set(seen["expected"]) - {cell_id}:
             extra = sorted(set(seen["lit"]) - set(seen["expected"]))
             missing = sorted(set(seen["expected"]) - set(seen["lit"]) - {cell_id})
             problems.append(f"{name}: hovering {cell_id} lit {len(seen['lit'])} cells; not linked: {extra[:5]}, "
@@ -445,19 +464,6 @@ def play_problems(page, panel, name: str) -> list[str]:
     view.locator(".cv-step").fill("0")  # back to the first step for the screenshots
     return problems
 
-
-@contextlib.contextmanager
-def double_density(page):
-    """The page drawn at two device pixels per CSS pixel (a laptop or projector), then back."""
-    cdp = page.context.new_cdp_session(page)
-    size = page.viewport_size
-    cdp.send("Emulation.setDeviceMetricsOverride",
-             {"width": size["width"], "height": size["height"], "deviceScaleFactor": 2, "mobile": False})
-    try:
-        yield
-    finally:
-        cdp.send("Emulation.clearDeviceMetricsOverride")
-        cdp.detach()
 
 
 def _params() -> list:
@@ -540,8 +546,7 @@ def test_every_widget_redraws_in_jupyterlab(notebook: Path, lab_server, browser_
                     page.mouse.move(0, 0)
                     stem = f"{notebook.stem}_{index + 1}"
                     _save_screenshot(driver.panel, SCREENSHOTS / f"{stem}.png")
-                    with double_density(page):
-                        _save_screenshot(driver.panel, SCREENSHOTS / f"{stem}@2x.png", width=2000)
+                    _save_screenshot(driver.panel, SCREENSHOTS / f"{stem}@2x.png", scale=2)
 
         kernel_log = page.evaluate("() => window.__kernelLog")
         failures += [f"kernel said {line}" for line in kernel_log]
