@@ -204,10 +204,18 @@ def scatter(x, k, stride, add=True, step=None):
     return Y
 
 
-def tent(k, centre=None, factor=None):
-    f = (k + 1) // 2 if factor is None else factor
-    c = (f - 1 if k % 2 else f - 0.5) if centre is None else centre(k, f)
-    return torch.tensor([1 - abs(i - c) / f for i in range(k)])
+def upsample_linear(x, f, position=None, clamp=True):
+    """Linear interpolation by hand; ``position`` replaces align_corners=False's source position."""
+    n = len(x)
+    y = []
+    for j in range(n * f):
+        pos = (j + 0.5) / f - 0.5 if position is None else position(j, n, f)
+        pos = min(max(pos, 0.0), n - 1) if clamp else pos
+        i0 = min(max(math.floor(pos), 0), max(n - 2, 0))
+        i1 = min(i0 + 1, n - 1)
+        t = pos - i0
+        y.append((1 - t) * x[i0] + t * x[i1] if i1 != i0 else x[i0])
+    return torch.stack(y) if y else x[:0]
 
 
 def iou(prediction, target, cls, union=None):
@@ -241,10 +249,11 @@ CODE = {
         lambda x, k, stride: scatter(x, k, stride, step=1),  # stride ignored
         lambda x, k, stride: scatter(x, k.flip(0, 1), stride),  # kernel flipped
     ]),
-    "07.5": (tent, [
-        lambda k: tent(k, centre=lambda k, f: f - 0.5),  # the even-k centre for every k
-        lambda k: tent(k, centre=lambda k, f: f - 1),  # the odd-k centre for every k
-        lambda k: tent(k, factor=k / 2, centre=lambda k, f: (k - 1) / 2),  # factor k / 2
+    "07.5": (upsample_linear, [
+        lambda x, f: upsample_linear(x, f, clamp=False),  # no clamping: extrapolated at the ends
+        lambda x, f: upsample_linear(x, f, position=lambda j, n, f: j * (n - 1) / max(n * f - 1, 1)),  # corners
+        lambda x, f: upsample_linear(x, f, position=lambda j, n, f: j / f),  # no half-pixel shift
+        lambda x, f: x.repeat_interleave(f),  # nearest
     ]),
     "08.6": (iou, [
         lambda p, t, c: iou(p, t, c, union=lambda a, b: b.sum()),  # recall: divided by the truth only

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import torch
+import torch.nn.functional as F
 
-from ..conv.bilinear import bilinear_kernel, bilinear_profile, bilinear_upsampler, steady_counts
+from ..conv.bilinear import bilinear_kernel, bilinear_upsampler, steady_counts
 from . import exercise
 
 
@@ -45,19 +46,24 @@ def _overlap_k5_s2() -> tuple[int, int]:
     return steady_counts(5, 2)
 
 
-def _kernel_size(g: torch.Generator) -> tuple[int]:
-    """A kernel size from 1 to 16, odd or even."""
-    return (int(torch.randint(1, 17, (), generator=g)),)
+def _row_and_factor(g: torch.Generator) -> tuple[torch.Tensor, int]:
+    """A row of 1 to 8 random values and a whole factor from 1 to 4."""
+    n, f = int(torch.randint(1, 9, (), generator=g)), int(torch.randint(1, 5, (), generator=g))
+    return torch.rand(n, generator=g), f
 
 
-@exercise("07.5", "Write bilinear_1d(k): the 1D profile of bilinear_kernel for kernel size k, a tensor of k "
-                  "weights (the 2D kernel is the outer product of two of them).",
-          hint="The kernel is made for the factor f = (k + 1) // 2. The weights fall linearly, by 1/f per tap, on "
-               "both sides of a centre: where is the centre when k is odd, and when k is even?",
-          explanation="1 - |i - c| / f with f = (k + 1) // 2 and c = f - 1 for odd k, f - 0.5 for even k.",
-          cases=_kernel_size)
-def _profile_reference() -> Callable[[int], torch.Tensor]:
-    def bilinear_1d(k: int) -> torch.Tensor:
-        return bilinear_profile(k)
+@exercise("07.5", "Write upsample_linear(x, f): linear interpolation of the row x (n,) to n * f values by hand, "
+                  "with align_corners=False, as F.interpolate(x[None, None], scale_factor=f, mode='linear', "
+                  "align_corners=False)[0, 0] computes it.",
+          hint="Output j sits at input position (j + 0.5) / f - 0.5 (section 1). Between two input samples, "
+               "weight each by how close the position is to it. What should a position below 0, or above "
+               "n - 1, read? Test with f = 2 and x = torch.tensor([0., 1.]) first.",
+          explanation="pos = max((j + 0.5) / f - 0.5, 0); i0 = floor(pos), i1 = min(i0 + 1, n - 1), "
+                      "t = pos - i0; y[j] = (1 - t) * x[i0] + t * x[i1]. Outside [0, n - 1] the edge sample "
+                      "repeats, which the transposed convolution does not do: the dark frame of section 2.",
+          cases=_row_and_factor)
+def _upsample_reference() -> Callable[[torch.Tensor, int], torch.Tensor]:
+    def upsample_linear(x: torch.Tensor, f: int) -> torch.Tensor:
+        return F.interpolate(x[None, None], scale_factor=f, mode="linear", align_corners=False)[0, 0]
 
-    return bilinear_1d
+    return upsample_linear
