@@ -191,3 +191,29 @@ def test_explorer_sweep_keeps_values_and_is_fast():
     assert drawn > 0 and refused > 0
     assert explorer.values == {"input_size": 4, "kernel_size": 3, "stride": 1, "padding": 0, "dilation": 1,
                                "transposed": False}
+
+
+def test_flattened_output_column_stays_beside_the_matrix_over_the_panels_range():
+    """``y = C @ x`` reads left to right: the flattened output's column is drawn on the matrix's line, its
+    cells level with the rows they belong to, for every setting the panel can show (numbered or shaded)."""
+    explorer = conv_matrix_explorer()
+    numbered = shaded = 0
+    for values in explorer.sweep():
+        if explorer.message:
+            continue
+        root = ET.fromstring(explorer.markup)
+        tops: dict[str, dict[str, str]] = {}
+        lefts: dict[str, float] = {}
+        for cell in root.iter(SVG_NS + "g"):
+            cid = cell.get("data-cell")
+            if cid and cid.split("/")[0] in ("matrix", "output.flat"):
+                name, row, col = cid.split("/")
+                rect = cell.find(SVG_NS + "rect")
+                if name == "output.flat" or col == "0":
+                    tops.setdefault(name, {})[row] = rect.get("y")
+                lefts[name] = max(lefts.get(name, 0.0), float(rect.get("x")))
+        assert tops["output.flat"] == tops["matrix"], values  # row i of the column level with row i of C
+        assert lefts["output.flat"] > lefts["matrix"], values  # and to its right
+        numbers = grid_of(explorer.scene, "matrix").get("numbers", True)
+        numbered, shaded = numbered + numbers, shaded + (not numbers)
+    assert numbered > 0 and shaded > 0

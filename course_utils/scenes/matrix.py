@@ -29,12 +29,17 @@ from ..conv.sizes import conv_output_size
 from ..conv.transposed import matching_output_padding
 from ._scene import Scene, cell_id, grid, real_tensor
 
-__all__ = ["conv_matrix_scene", "NUMBERED_ROWS"]
+__all__ = ["conv_matrix_scene", "NUMBERED_ROWS", "NUMBERED_COLUMNS"]
 
-#: A matrix of up to this many rows (and columns) is drawn with its numbers; a taller one is shaded.
+#: A matrix of up to this many rows is drawn with its numbers; a taller one is shaded.
 NUMBERED_ROWS = 25
-#: The cell size (px) of a matrix drawn without numbers.
-_SMALL_CELL = 10
+#: ... and of up to this many columns: 22 numbered cells (30 px for numbers of up to two digits) and the
+#: flattened output's column beside them fit the renderer's 760 px line; 25 would push that column
+#: onto a line of its own, away from the rows it belongs to.
+NUMBERED_COLUMNS = 22
+#: The cell size (px) of a matrix drawn without numbers, and the width (px) its columns may take at most
+#: (so that the flattened output's column still fits beside it on the renderer's 760 px line).
+_SMALL_CELL, _SHADED_WIDTH = 10, 640
 
 
 def conv_matrix_scene(weight: torch.Tensor, input_size: object = 4, stride: object = 1, padding: object = 0,
@@ -73,11 +78,12 @@ def conv_matrix_scene(weight: torch.Tensor, input_size: object = 4, stride: obje
     small, big = ((ho, wo), (h, w)) if transposed else ((h, w), (ho, wo))
     n_small, n_big = small[0] * small[1], big[0] * big[1]  # the matrix is n_big x n_small
     matrix = [list(row) for row in zip(*C, strict=True)] if transposed else C
-    shade = n_big > NUMBERED_ROWS
-    flat: dict[str, Any] = {"numbers": False, "cell": _SMALL_CELL} if shade else {}
+    shade = n_big > NUMBERED_ROWS or n_small > NUMBERED_COLUMNS
+    small_cell = min(_SMALL_CELL, _SHADED_WIDTH // n_small)  # 7 px for the 81 columns of a 9x9 C.T
+    flat: dict[str, Any] = {"numbers": False, "cell": small_cell} if shade else {}
     mat_kinds = [["data" if v else "empty" for v in row] for row in matrix]
     name_x, name_y, name_m = ("y", "C.T @ y", "C.T") if transposed else ("x", "y = C @ x", "C")
-    wide = n_small * (_SMALL_CELL if shade else 30) >= 110  # room for the longer titles over the columns
+    wide = n_small * (small_cell if shade else 30) >= 110  # room for the longer titles over the columns
     grids = [
         grid("input", "input", f"{'input y' if transposed else 'input x'} {small[0]}x{small[1]}",
              [[float(r * small[1] + c) for c in range(small[1])] for r in range(small[0])], row=0),
@@ -87,7 +93,7 @@ def conv_matrix_scene(weight: torch.Tensor, input_size: object = 4, stride: obje
         grid("input.flat", "input", f"{name_x}, flattened" if wide else name_x,
              [[float(j) for j in range(n_small)]], row=1, **flat),
         grid("matrix", "kernel", f"{name_m} {n_big}x{n_small}" if wide else name_m, matrix, mat_kinds, row=2,
-             **({"numbers": False, "shade": True, "cell": _SMALL_CELL} if shade else {})),
+             **({"numbers": False, "shade": True, "cell": small_cell} if shade else {})),
         grid("output.flat", "output", name_y, [[float(i)] for i in range(n_big)], row=2, **flat),
     ]
 
