@@ -217,3 +217,18 @@ def test_flattened_output_column_stays_beside_the_matrix_over_the_panels_range()
         numbers = grid_of(explorer.scene, "matrix").get("numbers", True)
         numbered, shaded = numbered + numbers, shaded + (not numbers)
     assert numbered > 0 and shaded > 0
+
+
+def test_numbered_up_to_25_rows_and_22_columns_as_notebook_05_says():
+    def shape_and_numbers(size: tuple[int, int], kernel: int, padding: int = 0) -> tuple[int, int, bool]:
+        g = grid_of(conv_matrix_scene(torch.ones(kernel, kernel), size, padding=padding), "matrix")
+        return len(g["values"]), len(g["values"][0]), g.get("numbers", True)
+
+    assert shape_and_numbers((2, 11), 1) == (22, 22, True)
+    assert shape_and_numbers((1, 23), 1) == (23, 23, False)  # 23 columns: shaded
+    assert shape_and_numbers((5, 5), 3) == (9, 25, False)  # a 5x5 input already gives 25 columns
+    assert shape_and_numbers((1, 5), 1, padding=2) == (45, 5, False)  # 45 rows: shaded
+    assert shape_and_numbers((5, 5), 1) == (25, 25, False) and shape_and_numbers((4, 4), 3, 1) == (16, 16, True)
+    tall = [(h, w, p) for h in range(1, 6) for w in range(1, 23) for p in range(3)
+            if (h + 2 * p) * (w + 2 * p) == 25 and h * w <= 22]
+    assert tall and all(shape_and_numbers((h, w), 1, p)[2] for h, w, p in tall)  # 25 rows: still numbered
