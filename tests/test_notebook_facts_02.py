@@ -106,3 +106,37 @@ def test_02_exercise_answers_are_not_printed_before_the_exercises():
     assert check("02.4", 21 * 2048 + 21)
     prose, outputs = _text()
     assert "43029" not in outputs and "43029" not in prose and "43,029" not in prose
+
+
+def test_02_6_adding_an_input_channel_adds_a_term_to_each_output_cell_and_no_output_map():
+    """Exercise 02.6's answer, for every setting of the stepped panel: each step of C + 1 channels equals that
+    step with C channels plus the new channel's own sum (the first C sums unchanged), C * k * k products make
+    a cell, and there is one output map."""
+    from course_utils import conv2d_step_explorer
+
+    prose, _ = _text()
+    assert "**02.6** (predict, then check with the panel of section 2)" in prose
+    assert "conv2d_step_explorer(channels=1, input_size=4, kernel_size=3, padding=0)" in "\n".join(
+        c.source for c in nbformat.read(NOTEBOOK, as_version=4).cells)
+    for size, k, padding in [(4, 3, 0), (4, 2, 0), (5, 3, 1), (3, 1, 0)]:
+        steps = {}
+        for channels in (1, 2, 3):
+            scene = conv2d_step_explorer(channels=channels, input_size=size, kernel_size=k, padding=padding).scene
+            assert [g["name"] for g in scene["grids"] if g["role"] == "output"] == ["output"]  # one map
+            weights = [g for g in scene["grids"] if g["name"].startswith("kernel.")]
+            assert len(weights) == channels and sum(len(g["values"]) * len(g["values"][0]) for g in weights) \
+                == channels * k * k
+            out = [g for g in scene["grids"] if g["name"] == "output"][0]
+            cells = len(out["values"]) * len(out["values"][0])
+            steps[channels] = [step["patch"]["output"]["values"] for step in scene["steps"]]
+            assert len(steps[channels]) == cells
+            products = {name: [step["patch"][name]["values"] for step in scene["steps"]]
+                        for name in (f"products.{c}" for c in range(channels))}
+            for i, step in enumerate(scene["steps"]):
+                r, c = divmod(i, len(out["values"][0]))
+                per_channel = [sum(v for row in products[f"products.{ch}"][i] for v in row if v is not None)
+                               for ch in range(channels)]
+                assert step["patch"]["output"]["values"][r][c] == pytest.approx(sum(per_channel))
+                if channels > 1:  # the earlier channels' sums are those of the panel with one channel fewer
+                    before = steps[channels - 1][-1][r][c]
+                    assert sum(per_channel[:-1]) == pytest.approx(before)
