@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 
 from ._checks import check_choice, check_int
 from .draw.plots import COLORS, _finite_array
-from .panels.explorer import Explorer, check_in_range, check_option, dropdown, int_slider
+from .panels.explorer import Explorer, check_option, checked_slider, dropdown
 
 __all__ = ["DISTRIBUTIONS", "THEORY", "sample", "describe", "draw_histogram", "histogram_explorer"]
 
@@ -170,8 +170,6 @@ def histogram_explorer(distribution: str = "both", sample_size: int = 10_000, bi
     """
     check_option("distribution", distribution, ("both", "rand", "randn"))
     check_option("sample_size", sample_size, SAMPLE_SIZES)
-    bins = check_in_range("bins", bins, 5, 100, step=5)
-    seed = check_in_range("seed", seed, 0, 9)
     import ipywidgets as widgets
 
     controls = {
@@ -181,8 +179,8 @@ def histogram_explorer(distribution: str = "both", sample_size: int = 10_000, bi
             options=[(f"{n:,}", n) for n in SAMPLE_SIZES], value=sample_size, description="samples",
             style={"description_width": "initial"}, layout=widgets.Layout(width="280px"),
         ),
-        "bins": int_slider("bins", bins, 5, 100, 5),
-        "seed": int_slider("seed", seed, 0, 9),
+        "bins": checked_slider("bins", bins, 5, 100, step=5),
+        "seed": checked_slider("seed", seed, 0, 9),
     }
     fig = Figure(figsize=HISTOGRAM_FIGSIZE, dpi=HISTOGRAM_DPI)
 

@@ -19,17 +19,21 @@ from course_utils import (
     scatter_explorer,
 )
 from course_utils.distributions import describe, draw_histogram, sample
-from course_utils.panels.explorer import check_in_range, check_option
+from course_utils.panels.explorer import check_option, checked_slider
 
 
-def test_check_in_range_and_check_option_refuse_instead_of_clamping():
-    assert check_in_range("bins", 40, 5, 100, step=5) == 40
+def test_checked_slider_and_check_option_refuse_instead_of_clamping():
+    bins = checked_slider("bins", np.int64(40), 5, 100, step=5)
+    assert (bins.value, bins.min, bins.max, bins.step, bins.description) == (40, 5, 100, 5, "bins")
+    assert type(bins.value) is int
+    assert checked_slider("input_size", 4, 1, 4).description == "input size"  # "_" shown as a space
+    assert checked_slider("kernel", 3, 1, 5, label="kernel_size").description == "kernel_size"
     with pytest.raises(ValueError, match=r"^input_size must be between 1 and 4 in this panel, got 10$"):
-        check_in_range("input_size", 10, 1, 4)
+        checked_slider("input_size", 10, 1, 4)
     with pytest.raises(ValueError, match=r"^bins must be a multiple of 5 between 5 and 100 in this panel, got 42$"):
-        check_in_range("bins", 42, 5, 100, step=5)
+        checked_slider("bins", 42, 5, 100, step=5)
     with pytest.raises(TypeError, match=r"^input_size must be a whole number, got '4' \(str\)$"):
-        check_in_range("input_size", "4", 1, 4)
+        checked_slider("input_size", "4", 1, 4)
     assert check_option("padding", np.int64(1), [0, 1, "same"]) == 1
     with pytest.raises(TypeError, match=r"padding must be one of 0, 1, 'same'; got True \(bool\)"):
         check_option("padding", True, [0, 1, "same"])

@@ -28,7 +28,7 @@ from .._threads import one_thread
 from ..draw.svg import scene_svg
 from ..scenes._scene import Scene, grid, real_tensor
 from ..scenes.conv2d import PADDING_MODES, _channels, conv2d_line, conv2d_scene, groups_grid
-from .explorer import Explorer, check_in_range, check_option, dropdown, int_slider
+from .explorer import Explorer, check_option, checked_slider, dropdown
 
 __all__ = ["conv2d_explorer", "conv2d_step_explorer", "multichannel_figure", "multichannel_scene"]
 
@@ -80,25 +80,16 @@ def conv2d_explorer(height: int = 5, width: int = 5, kernel: int = 3, stride: in
     in_channels = _channels("in_channels", in_channels)
     out_channels = _channels("out_channels", out_channels)
     options = _divisors_of_both(in_channels, out_channels)
-    values = {
-        "height": check_in_range("height", height, 1, 8),
-        "width": check_in_range("width", width, 1, 8),
-        "padding": check_option("padding", padding, [v for _, v in _PADDINGS]),
-        "dilation": check_in_range("dilation", dilation, 1, 3),
-        "kernel": check_in_range("kernel", kernel, 1, 5),
-        "stride": check_in_range("stride", stride, 1, 3),
-        "groups": check_option("groups", groups, options),
-        "padding_mode": check_option("padding_mode", padding_mode, list(PADDING_MODES)),
-    }
-    controls = {
-        "height": int_slider("input height H", values["height"], 1, 8),
-        "width": int_slider("input width W", values["width"], 1, 8),
-        "padding": dropdown("padding", _PADDINGS, values["padding"]),
-        "dilation": int_slider("dilation", values["dilation"], 1, 3),
-        "kernel": int_slider("kernel_size", values["kernel"], 1, 5),
-        "stride": int_slider("stride", values["stride"], 1, 3),
-        "groups": dropdown("groups", options, values["groups"]),
-        "padding_mode": dropdown("padding_mode", list(PADDING_MODES), values["padding_mode"]),
+    controls = {  # each argument is checked as its control is made, in this order
+        "height": checked_slider("height", height, 1, 8, label="input height H"),
+        "width": checked_slider("width", width, 1, 8, label="input width W"),
+        "padding": dropdown("padding", _PADDINGS, check_option("padding", padding, [v for _, v in _PADDINGS])),
+        "dilation": checked_slider("dilation", dilation, 1, 3),
+        "kernel": checked_slider("kernel", kernel, 1, 5, label="kernel_size"),
+        "stride": checked_slider("stride", stride, 1, 3),
+        "groups": dropdown("groups", options, check_option("groups", groups, options)),
+        "padding_mode": dropdown("padding_mode", list(PADDING_MODES),
+                                 check_option("padding_mode", padding_mode, list(PADDING_MODES))),
     }
 
     def build(height: int, width: int, padding: int | str, dilation: int, kernel: int, stride: int,
@@ -128,7 +119,8 @@ def conv2d_explorer(height: int = 5, width: int = 5, kernel: int = 3, stride: in
         ]
         return scene
 
-    build(**values)  # an impossible setting is refused here, with the sentence the panel would show
+    # an impossible setting is refused here, with the sentence the panel would show
+    build(**{name: control.value for name, control in controls.items()})
     return Explorer(build, controls, title=f"nn.Conv2d({in_channels}, {out_channels}, ...): move the sliders, "
                                            "hover a cell, press Play")
 
@@ -151,21 +143,13 @@ def conv2d_step_explorer(channels: int = 2, input_size: int = 4, kernel_size: in
     step lights the window's taps in every channel, shows the products tap x weight and writes their
     sum into the output. Every argument must be a value its slider can show.
     """
-    values = {
-        "channels": check_in_range("channels", channels, 1, 3),
-        "input_size": check_in_range("input_size", input_size, 2, 6),
-        "kernel_size": check_in_range("kernel_size", kernel_size, 1, 3),
-        "stride": check_in_range("stride", stride, 1, 3),
-        "padding": check_in_range("padding", padding, 0, 2),
-        "dilation": check_in_range("dilation", dilation, 1, 2),
-    }
     controls = {
-        "channels": int_slider("input channels C", values["channels"], 1, 3),
-        "input_size": int_slider("input size", values["input_size"], 2, 6),
-        "kernel_size": int_slider("kernel_size", values["kernel_size"], 1, 3),
-        "stride": int_slider("stride", values["stride"], 1, 3),
-        "padding": int_slider("padding", values["padding"], 0, 2),
-        "dilation": int_slider("dilation", values["dilation"], 1, 2),
+        "channels": checked_slider("channels", channels, 1, 3, label="input channels C"),
+        "input_size": checked_slider("input_size", input_size, 2, 6),
+        "kernel_size": checked_slider("kernel_size", kernel_size, 1, 3, label="kernel_size"),
+        "stride": checked_slider("stride", stride, 1, 3),
+        "padding": checked_slider("padding", padding, 0, 2),
+        "dilation": checked_slider("dilation", dilation, 1, 2),
     }
 
     def build(channels: int, input_size: int, kernel_size: int, stride: int, padding: int,
@@ -182,7 +166,8 @@ def conv2d_step_explorer(channels: int = 2, input_size: int = 4, kernel_size: in
         ]
         return scene
 
-    build(**values)  # an impossible setting is refused here, with the sentence the panel would show
+    # an impossible setting is refused here, with the sentence the panel would show
+    build(**{name: control.value for name, control in controls.items()})
     return Explorer(build, controls, title="Conv2d step by step: press Play, or drag the step slider")
 
 

@@ -14,7 +14,7 @@ from IPython.display import SVG
 
 from ..draw.svg import scene_svg
 from ..scenes.receptive import coverage_scene, dilated_kernel_scene, receptive_scene
-from .explorer import Explorer, check_in_range, int_slider
+from .explorer import Explorer, checked_slider
 
 __all__ = ["dilated_kernel_figure", "coverage_figure", "dilation_explorer"]
 
@@ -42,16 +42,12 @@ def dilation_explorer(kernel_size: int = 3, dilations: Sequence[int] = (2, 2, 2)
     units it feeds; Play walks the output unit's field back to the input, one layer per step. The
     caption gives the receptive field by formula and how many of its pixels are reached. Every
     argument must be a value its slider can show (kernel_size 2 to 5, dilations 1 to 5)."""
-    k = check_in_range("kernel_size", kernel_size, 2, 5)
+    kernel = checked_slider("kernel_size", kernel_size, 2, 5, label="kernel_size")
     if not isinstance(dilations, Sequence) or isinstance(dilations, str) or len(dilations) != 3:
         raise ValueError(f"dilations must have 3 entries (one per layer), got {dilations!r}")
-    ds = [check_in_range(f"dilations[{i}]", d, 1, 5) for i, d in enumerate(dilations)]
-    controls = {
-        "kernel": int_slider("kernel_size", k, 2, 5),
-        "d1": int_slider("dilation, layer 1", ds[0], 1, 5),
-        "d2": int_slider("dilation, layer 2", ds[1], 1, 5),
-        "d3": int_slider("dilation, layer 3", ds[2], 1, 5),
-    }
+    controls = {"kernel": kernel}
+    for i, d in enumerate(dilations):
+        controls[f"d{i + 1}"] = checked_slider(f"dilations[{i}]", d, 1, 5, label=f"dilation, layer {i + 1}")
 
     def build(kernel: int, d1: int, d2: int, d3: int) -> dict:
         return receptive_scene(kernel, (d1, d2, d3))

@@ -31,24 +31,11 @@ from .._checks import check_choice, check_int, check_number
 from ..scenes._scene import Scene
 from .view import SceneView, scene_markup
 
-__all__ = ["Explorer", "int_slider", "dropdown", "toggle", "check_in_range", "check_option"]
+__all__ = ["Explorer", "int_slider", "checked_slider", "dropdown", "toggle", "check_option"]
 
 BuildFn = Callable[..., Scene]
 
 _STYLE = {"description_width": "initial"}
-
-
-def check_in_range(name: str, value: object, lo: int, hi: int, step: int = 1) -> int:
-    """A panel factory's argument for a slider from ``lo`` to ``hi`` in steps of ``step`` (01 onwards).
-
-    Refuses (never clamps) a value the slider cannot hold: ``"input_size must be between 1
-    and 4 in this panel, got 10"``. With ``step > 1``, ``lo`` is a multiple of ``step``.
-    """
-    value = check_int(name, value)
-    if not lo <= value <= hi or value % step:
-        steps = f"a multiple of {step} " if step > 1 else ""
-        raise ValueError(f"{name} must be {steps}between {lo} and {hi} in this panel, got {value}")
-    return value
 
 
 def check_option(name: str, value: object, options: Sequence[Any]) -> Any:
@@ -71,6 +58,22 @@ def int_slider(description: str, value: int, min: int, max: int, step: int = 1) 
         value=value, min=min, max=max, step=step, description=description, style=_STYLE,
         continuous_update=True, layout=widgets.Layout(width="250px"),
     )
+
+
+def checked_slider(name: str, value: object, lo: int, hi: int, label: str | None = None,
+                   step: int = 1) -> widgets.IntSlider:
+    """A panel factory's argument ``name`` on a slider from ``lo`` to ``hi`` in steps of ``step`` (01 onwards).
+
+    Refuses (never clamps) a value the slider cannot hold: ``"input_size must be between 1 and 4 in
+    this panel, got 10"`` (a ``TypeError`` for a value that is not a whole number). With ``step > 1``,
+    ``lo`` is a multiple of ``step``. The slider, from :func:`int_slider`, is labelled ``label``
+    (default: ``name`` with ``_`` shown as a space) and holds the checked value in ``.value``.
+    """
+    value = check_int(name, value)
+    if not lo <= value <= hi or value % step:
+        steps = f"a multiple of {step} " if step > 1 else ""
+        raise ValueError(f"{name} must be {steps}between {lo} and {hi} in this panel, got {value}")
+    return int_slider(name.replace("_", " ") if label is None else label, value, lo, hi, step)
 
 
 def dropdown(description: str, options: Sequence[Any], value: Any = None) -> widgets.Dropdown:

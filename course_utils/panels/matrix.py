@@ -14,7 +14,7 @@ from IPython.display import SVG
 from .._checks import check_int
 from ..draw.svg import scene_svg
 from ..scenes.matrix import conv_matrix_scene
-from .explorer import Explorer, check_in_range, int_slider, toggle
+from .explorer import Explorer, checked_slider, toggle
 
 __all__ = ["conv_matrix_figure", "conv_matrix_explorer"]
 
@@ -48,28 +48,22 @@ def conv_matrix_explorer(input_size: int = 4, kernel_size: int = 3, stride: int 
     """Panel of 05: the matrix ``C`` (or ``C.T``) for the chosen input size, kernel size, stride, padding
     and dilation. The kernel holds ``1, 2, ..., k*k`` so each entry of ``C`` says which weight it is.
     Every argument must be a value its control can show, with a kernel that fits the padded input."""
-    values = {
-        "input_size": check_in_range("input_size", input_size, 2, 5),
-        "kernel_size": check_in_range("kernel_size", kernel_size, 1, 4),
-        "stride": check_in_range("stride", stride, 1, 3),
-        "padding": check_in_range("padding", padding, 0, 2),
-        "dilation": check_in_range("dilation", dilation, 1, 3),
+    sliders = {
+        "input_size": checked_slider("input_size", input_size, 2, 5),
+        "kernel_size": checked_slider("kernel_size", kernel_size, 1, 4),
+        "stride": checked_slider("stride", stride, 1, 3),
+        "padding": checked_slider("padding", padding, 0, 2),
+        "dilation": checked_slider("dilation", dilation, 1, 3),
     }
     if not isinstance(transposed, bool):
         raise TypeError(f"transposed must be True or False, got {transposed!r}")
-    controls = {
-        "input_size": int_slider("input size", values["input_size"], 2, 5),
-        "kernel_size": int_slider("kernel size", values["kernel_size"], 1, 4),
-        "stride": int_slider("stride", values["stride"], 1, 3),
-        "padding": int_slider("padding", values["padding"], 0, 2),
-        "dilation": int_slider("dilation", values["dilation"], 1, 3),
-        "transposed": toggle("show C.T (transposed convolution)", transposed),
-    }
+    controls = {**sliders, "transposed": toggle("show C.T (transposed convolution)", transposed)}
 
     def build(input_size: int, kernel_size: int, stride: int, padding: int, dilation: int,
               transposed: bool) -> dict:
         w = torch.arange(1.0, kernel_size * kernel_size + 1).reshape(kernel_size, kernel_size)
         return conv_matrix_scene(w, input_size, stride, padding, dilation, transposed)
 
-    build(**values, transposed=transposed)  # an impossible setting is refused here, with the panel's sentence
+    # an impossible setting is refused here, with the sentence the panel would show
+    build(**{name: control.value for name, control in controls.items()})
     return Explorer(build, controls, title="The convolution as a matrix: hover a row of C (or a column of C.T)")

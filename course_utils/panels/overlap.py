@@ -9,13 +9,12 @@ input pixel to light every pixel its copies reach. Every setting of the sliders 
 from __future__ import annotations
 
 from ..scenes.overlap import overlap_scene
-from .explorer import Explorer, check_in_range, int_slider
+from .explorer import Explorer, checked_slider
 
 __all__ = ["overlap_explorer", "INPUT_SIZE"]
 
 #: The input of the panel: INPUT_SIZE x INPUT_SIZE ones (enough to show the pattern between copies).
 INPUT_SIZE = 3
-_RANGES = {"kernel_size": (1, 6), "stride": (1, 3), "layers": (1, 2)}  # the largest map: 39 x 39
 
 
 def overlap_explorer(kernel_size: int = 3, stride: int = 2, layers: int = 1) -> Explorer:
@@ -24,10 +23,11 @@ def overlap_explorer(kernel_size: int = 3, stride: int = 2, layers: int = 1) -> 
     Hover an output pixel to see the input pixels whose kernel copies land on it, or an input pixel to
     see where its copies go. Every argument must be a value its slider can show.
     """
-    values = {name: check_in_range(name, value, *_RANGES[name])
-              for name, value in (("kernel_size", kernel_size), ("stride", stride), ("layers", layers))}
-    labels = {"kernel_size": "kernel size", "stride": "stride", "layers": "stacked layers"}
-    controls = {name: int_slider(labels[name], values[name], *_RANGES[name]) for name in _RANGES}
+    controls = {  # the largest map: 39 x 39
+        "kernel_size": checked_slider("kernel_size", kernel_size, 1, 6),
+        "stride": checked_slider("stride", stride, 1, 3),
+        "layers": checked_slider("layers", layers, 1, 2, label="stacked layers"),
+    }
 
     def build(kernel_size: int, stride: int, layers: int) -> dict:
         return overlap_scene(kernel_size, stride, layers, input_size=INPUT_SIZE)

@@ -21,7 +21,7 @@ from ..scenes.scatter import (
     scatter_sum_scene,
     zero_insertion_scene,
 )
-from .explorer import Explorer, check_in_range, int_slider
+from .explorer import Explorer, checked_slider
 
 __all__ = ["scatter_explorer", "scatter_figure", "scatter_sum_figure", "zero_insertion_figure"]
 
@@ -75,21 +75,13 @@ def scatter_explorer(input_size: int = 2, kernel_size: int = 2, stride: int = 1,
     argument must be a value its slider can show; an impossible combination is refused here with
     the sentence the panel would show.
     """
-    values = {
-        "input_size": check_in_range("input_size", input_size, 1, 4),
-        "kernel_size": check_in_range("kernel_size", kernel_size, 1, 3),
-        "stride": check_in_range("stride", stride, 1, 3),
-        "dilation": check_in_range("dilation", dilation, 1, 2),
-        "output_padding": check_in_range("output_padding", output_padding, 0, 2),
-        "padding": check_in_range("padding", padding, 0, 3),
-    }
     controls = {
-        "input_size": int_slider("input size", values["input_size"], 1, 4),
-        "kernel_size": int_slider("kernel size", values["kernel_size"], 1, 3),
-        "stride": int_slider("stride", values["stride"], 1, 3),
-        "dilation": int_slider("dilation", values["dilation"], 1, 2),
-        "output_padding": int_slider("output_padding", values["output_padding"], 0, 2),
-        "padding": int_slider("padding", values["padding"], 0, 3),
+        "input_size": checked_slider("input_size", input_size, 1, 4),
+        "kernel_size": checked_slider("kernel_size", kernel_size, 1, 3),
+        "stride": checked_slider("stride", stride, 1, 3),
+        "dilation": checked_slider("dilation", dilation, 1, 2),
+        "output_padding": checked_slider("output_padding", output_padding, 0, 2, label="output_padding"),
+        "padding": checked_slider("padding", padding, 0, 3),
     }
 
     def build(input_size: int, kernel_size: int, stride: int, dilation: int, output_padding: int,
@@ -97,5 +89,6 @@ def scatter_explorer(input_size: int = 2, kernel_size: int = 2, stride: int = 1,
         return scatter_scene(example_input(input_size), example_kernel(kernel_size), stride, padding,
                              output_padding, dilation)
 
-    build(**values)  # an impossible setting is refused here, with the sentence the panel would show
+    # an impossible setting is refused here, with the sentence the panel would show
+    build(**{name: control.value for name, control in controls.items()})
     return Explorer(build, controls, title="Transposed convolution, one input element at a time: press Play")
