@@ -350,6 +350,11 @@ def test_panel_snapshot_and_caption():
     picture = explorer.snapshot()
     assert isinstance(picture, SVG) and 'data-cell="output/4/4"' in picture.data
     assert explorer.view.step == 0 and len(explorer.view.steps) == 4
+    last = explorer.snapshot(step=3)  # another step of the player, drawn by the same renderer
+    assert last.data == scene_svg(explorer.scene, 3) and last.data != picture.data
+    assert 's-focus" data-cell="input/1/1"' in last.data and 's-focus" data-cell="input/0/0"' in picture.data
+    with pytest.raises(ValueError, match=r"^step must be from 0 to 3, got 4"):
+        explorer.snapshot(step=4)
 
 
 def _kernel_side_ms(values: dict) -> float:

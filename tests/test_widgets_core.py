@@ -16,6 +16,7 @@ from course_utils import (
     conv_matrix_explorer,
     dilation_explorer,
     histogram_explorer,
+    overlap_explorer,
     scatter_explorer,
 )
 from course_utils.distributions import describe, draw_histogram, sample
@@ -111,6 +112,9 @@ def test_factories_hold_exactly_the_arguments(factory, kwargs):
         (lambda: conv2d_explorer(kernel=0), ValueError, r"^kernel must be between 1 and 5 in this panel, got 0$"),
         (lambda: dilation_explorer(dilations=2), ValueError, r"^dilations must have 3 entries \(one per layer\), got 2$"),
         (lambda: dilation_explorer(dilations=(1, 2, True)), TypeError, r"^dilations\[2\] must be a whole number"),
+        (lambda: histogram_explorer().snapshot(step=0), ValueError, r"^step: this panel draws a plot, which has no steps"),
+        (lambda: overlap_explorer().snapshot(step=0), ValueError, r"^step: this panel's drawing has no steps"),
+        (lambda: conv_matrix_explorer().snapshot(step=-1), ValueError, r"^step must be 0 or more, got -1$"),
     ],
 )
 def test_factories_refuse_instead_of_clamping(call, error, match):

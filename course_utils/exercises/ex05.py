@@ -14,8 +14,8 @@ from . import exercise
 @exercise(
     "05.1",
     "What is the shape of the matrix C for a 5x5 input, a 3x3 kernel, stride 2 and padding 1?",
-    "Rows: one per output element (Ho*Wo); columns: one per input element (H*W). "
-    "Use conv_output_size(5, 3, stride=2, padding=1) for Ho.",
+    "Rows: one per output element (Ho*Wo); columns: one per input element (H*W). How many windows fit along "
+    "one axis of the padded input with stride 2? conv_output_size (imported above) can check your count.",
     "The output is 3x3 (9 rows) and the input 5x5 (25 columns).",
 )
 def shape_of_c() -> tuple[int, int]:

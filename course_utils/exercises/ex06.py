@@ -17,7 +17,8 @@ from . import exercise
     "06.1",
     "What is the output height of nn.ConvTranspose2d(1, 1, kernel_size=3, stride=2, padding=1, "
     "output_padding=1) on a 7x7 input?",
-    "(H-1)s - 2p + d(k-1) + output_padding + 1.",
+    "Start from the full result: how many rows do 7 copies of a 3-row kernel, 2 apart, cover? Then padding "
+    "crops rows on both sides and output_padding adds rows at the bottom.",
     "(7-1)*2 - 2 + 2 + 1 + 1 = 14: exactly twice the input.",
 )
 def output_height() -> int:
@@ -54,7 +55,8 @@ def output_padding_for_14() -> int:
     "06.4",
     "What is the shape of nn.ConvTranspose2d(in_channels=6, out_channels=4, kernel_size=3, groups=2).weight? "
     "(a tuple)",
-    "A transposed convolution's weight is (in_channels, out_channels // groups, kH, kW).",
+    "Which channel count comes first in a transposed convolution's weight, the reverse of nn.Conv2d? "
+    "Which of the two is divided by groups?",
     "(6, 2, 3, 3): the in_channels come first, the reverse of nn.Conv2d.",
 )
 def weight_shape() -> tuple[int, ...]:

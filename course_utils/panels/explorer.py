@@ -28,6 +28,7 @@ from IPython.display import Image as DisplayImage
 from traitlets import TraitError
 
 from .._checks import check_choice, check_int, check_number
+from ..draw.svg import scene_svg
 from ..scenes._scene import Scene
 from .view import SceneView, scene_markup
 
@@ -252,12 +253,14 @@ class Explorer(widgets.VBox):
         self.view.refuse(text)
 
     # -- static views and testing ------------------------------------------------------
-    def snapshot(self) -> SVG | DisplayImage | None:
+    def snapshot(self, step: int | None = None) -> SVG | DisplayImage | None:
         """The drawing for the current values as a static picture (prints the caption first).
 
         Put it in the cell before the live panel, so the notebook reads well where widgets do not
-        run (GitHub, nbviewer) and strict nbval compares the diagram's numbers as text. When the
-        current setting is impossible it prints the sentence and returns ``None``.
+        run (GitHub, nbviewer) and strict nbval compares the diagram's numbers as text. ``step``
+        shows another step of a panel that plays (``n`` is "step n + 1" in the player; default:
+        the step the live view starts at). When the current setting is impossible it prints the
+        sentence and returns ``None``.
         """
         if self.error or self.scene is None:
             print(f"Not possible: {self.message}")
@@ -265,9 +268,15 @@ class Explorer(widgets.VBox):
         if self.caption:
             print(self.caption)
         if "figure" in self.scene:
+            if step is not None:
+                raise ValueError("step: this panel draws a plot, which has no steps")
             from ..draw.plots import figure_to_png
 
             return DisplayImage(data=figure_to_png(self.scene["figure"]), format="png")
+        if step is not None:
+            if not self.scene.get("steps"):
+                raise ValueError("step: this panel's drawing has no steps to choose from")
+            return SVG(scene_svg(self.scene, step))
         return SVG(self.markup)
 
     def sweep(self, choices: Mapping[str, Sequence[Any]] | None = None, *,
