@@ -32,6 +32,19 @@ def test_kernel_is_outer_product_on_the_diagonal():
     assert w[0, 0, 1, 1].item() == 0.5625
 
 
+def test_kernel_and_profile_follow_the_default_dtype():
+    before = torch.get_default_dtype()
+    try:
+        torch.set_default_dtype(torch.float64)
+        w, tent = bilinear_kernel(2, 2, 5), bilinear_profile(5)
+        assert w.dtype == tent.dtype == torch.float64
+        torch.testing.assert_close(w[1, 1], torch.outer(tent, tent))
+        assert bilinear_upsampler(2, 2)(torch.ones(1, 2, 3, 3)).dtype == torch.float64
+    finally:
+        torch.set_default_dtype(before)
+    assert bilinear_kernel(1, 1, 3).dtype == torch.float32
+
+
 def test_seed_formula_matches():
     """The classic code (as written in the course's source) gives the same weight for in == out."""
     def classic(in_channels, out_channels, kernel_size):

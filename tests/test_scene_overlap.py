@@ -169,7 +169,8 @@ def test_caption_numbers():
             for layers in (1, 2):
                 caption = " ".join(overlap_scene(k, s, layers, 3)["caption"])
                 lo, hi = steady_counts(k, s, layers)
-                assert (f"{lo} to {hi} copies" in caption) or (f"gets {lo} copies" in caption and lo == hi)
+                one_count = f"gets {lo} {'copy' if lo == 1 else 'copies'}"
+                assert f"{lo} to {hi} copies" in caption or (one_count in caption and lo == hi)
                 size = len(grid_of(overlap_scene(k, s, layers, 3), "output")["values"])
                 assert f"= {size}" in caption
                 assert ("is a multiple" in caption) == (k % s == 0)

@@ -25,15 +25,16 @@ def bilinear_profile(kernel_size: int) -> torch.Tensor:
     ``factor = (kernel_size + 1) // 2`` is the upsampling factor the kernel is made
     for. For odd ``kernel_size`` the centre is the middle tap ``factor - 1`` (value
     1); for even ``kernel_size`` it lies between the two middle taps, at
-    ``factor - 0.5``. ``bilinear_profile(4)`` is ``[0.25, 0.75, 0.75, 0.25]``.
-    Introduced in 07_bilinear_upsampling.
+    ``factor - 0.5``. ``bilinear_profile(4)`` is ``[0.25, 0.75, 0.75, 0.25]``, in the
+    default dtype (``torch.get_default_dtype()``, float32 unless changed). Introduced in
+    07_bilinear_upsampling.
     """
     kernel_size = check_int("kernel_size", kernel_size, minimum=1)
     check_elements(f"bilinear_profile(kernel_size={kernel_size})", kernel_size, "Use a smaller kernel_size.")
     factor = (kernel_size + 1) // 2
     centre = factor - 1 if kernel_size % 2 == 1 else factor - 0.5
     taps = torch.arange(kernel_size, dtype=torch.float64)
-    return (1 - (taps - centre).abs() / factor).float()
+    return (1 - (taps - centre).abs() / factor).to(torch.get_default_dtype())
 
 
 def bilinear_kernel(in_channels: int, out_channels: int, kernel_size: int) -> torch.Tensor:
@@ -67,7 +68,7 @@ def bilinear_kernel(in_channels: int, out_channels: int, kernel_size: int) -> to
     )
     tent = bilinear_profile(kernel_size)
     filt = tent[:, None] * tent[None, :]
-    weight = torch.zeros(in_channels, out_channels, kernel_size, kernel_size)
+    weight = torch.zeros(in_channels, out_channels, kernel_size, kernel_size, dtype=filt.dtype)
     channels = torch.arange(in_channels)
     weight[channels, channels] = filt
     return weight

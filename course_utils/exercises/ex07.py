@@ -29,8 +29,9 @@ def _factor_twelve() -> tuple[int, int, int]:
 
 @exercise("07.3", "The x8 layer (k16 s8 p4, bilinear) upsamples a 6 x 6 input of ones: what is the output "
                   "at row 0, column 24?",
-          hint="Row 0 is the outermost row: only one input row reaches it, with the tent's tap 4 "
-               "(padding 4 cropped taps 0 to 3). Column 24 is in the interior, where the weights sum to 1.",
+          hint="Row 0 is the outermost row: how many input rows reach it, and which tap of the 16-tap tent lands "
+               "there once padding 4 has cropped the first rows? Column 24 is far from the border: what do the "
+               "weights reaching an interior pixel add up to?",
           explanation="1 - |4 - 7.5| / 8 = 0.5625, times 1 from the columns.")
 def _x8_border() -> float:
     with torch.no_grad():

@@ -33,8 +33,8 @@ def _hand_miou() -> float:
 
 @exercise("08.3", "nn.ConvTranspose2d(21, 21, kernel_size=64, padding=16, stride=32): number of parameters, "
                   "and number of non-zero weights after bilinear initialisation, as a tuple?",
-          hint="The weight is (21, 21, 64, 64) plus 21 biases; the bilinear kernel fills only the diagonal "
-               "(21 filters), and every tap of a 64-tap tent is non-zero.",
+          hint="Count the weight's entries (in, out, kH, kW) and the biases. Which (in, out) pairs does "
+               "bilinear_kernel fill? Can a tap of a 64-tap tent be 0?",
           explanation="(1806357, 86016): 21 * 21 * 64 * 64 + 21 parameters, 21 * 64 * 64 non-zero weights.")
 def _head_parameters() -> tuple[int, int]:
     layer = nn.ConvTranspose2d(21, 21, kernel_size=64, padding=16, stride=32)

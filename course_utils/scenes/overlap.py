@@ -127,7 +127,7 @@ def _links(k: int, s: int, sizes: list[int], names: list[str]) -> dict[str, list
 def _caption(k: int, s: int, n: int, layers: int, sizes: list[int]) -> list[str]:
     lo, hi = steady_counts(k, s, layers)
     if lo == hi:
-        verdict = f"even: away from the border every pixel gets {lo} copies"
+        verdict = f"even: away from the border every pixel gets {lo} cop{'y' if lo == 1 else 'ies'}"
     elif lo == 0:
         verdict = f"holes: away from the border pixels get 0 to {hi} copies (some get none) -> a grid of gaps"
     else:
