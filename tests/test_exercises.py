@@ -28,10 +28,10 @@ RIGHT = {
     "02.4": 21 * 2048 + 21,
     "03.1": (227 - 11) // 4 + 1,
     "03.2": 128 * (64 // 4) * 3 * 3 + 128,
-    "03.3": 3,
+    "03.3": (4, 5),
     "03.4": (15, 16, 17),
     "04.1": 1 + 2 * (1 + 2 + 4 + 8),
-    "04.2": 4 * (5 - 1) // 2,
+    "04.2": 64 - sum(2 * d - 2 for d in (1, 2, 4, 8)),
     "04.3": 9 * 9,
     "04.4": 21 * 21 - 19 * 19,
     "05.1": (9, 25),
@@ -61,10 +61,10 @@ WRONG = {
     "02.4": [21 * 2048, 21 * 512 + 21, 43030],  # no biases; the 512-channel layer of the notebook
     "03.1": [56, 54, 55.5, 112],  # 112: the 224 stem of the notebook's table
     "03.2": [73856, 18561],
-    "03.3": [7, 2],
+    "03.3": [(5, 4), (1, 2), (9, 9), 9],  # odd pixel first; dilation forgotten; the total per side; the total
     "03.4": [(15,), (15, 16), (15, 16, 17, 18), (17, 16, 15), (7, 8)],
     "04.1": [9, 32],
-    "04.2": [6, 4, 16],  # 6: dilation 3 as in the table; half the span; the whole span
+    "04.2": [64, 34, 53],  # padding taken to keep the size; padding forgotten; the loss on one side only
     "04.3": [289, 49, 80],  # the whole field; dilation (2, 2, 2) of the notebook
     "04.4": [0, 2, 361],  # no common factor taken for no holes; one axis; the pixels reached
     "05.1": [(25, 9), (9, 24)],

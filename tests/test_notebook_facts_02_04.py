@@ -181,7 +181,8 @@ def test_03_groups_counts():
     ordinary = nn.Conv2d(32, 64, 3, padding=1).weight.numel()
     assert (depthwise, pointwise, depthwise + pointwise, ordinary) == (288, 2048, 2336, 18432)
     assert round(ordinary / (depthwise + pointwise)) == 8  # "about 8 times fewer"
-    assert out_size(nn.Conv2d(96, 256, 5, padding=2, groups=2), 1, 96, 13, 13) == (1, 256, 13, 13)
+    assert out_size(nn.Conv2d(96, 256, 5, padding=2, groups=2), 1, 96, 27, 27) == (1, 256, 27, 27)
+    assert tuple(nn.Conv2d(32, 64, 3, groups=32).weight.shape) == (64, 1, 3, 3)
 
 
 def test_03_padding_modes_on_one_to_nine():
@@ -237,6 +238,7 @@ def test_04_receptive_fields():
     assert walk_field([(3, 1, 1)] * 8) == 17
     assert min(n for n in range(1, 20) if walk_field([(3, 1, 1)] * n) >= 17) == 8   # eight layers
     assert 8 * 9 == 72 and 3 * 9 == 27 and 17 * 17 == 289
+    assert walk_field([(17, 1, 1)]) == 17  # one 17x17 kernel
     vgg = [(3, 1, 1), (3, 1, 1), (2, 2, 1), (3, 1, 1), (3, 1, 1), (2, 2, 1)]
     assert walk_field(vgg) == 16
     assert walk_field([(3, 2, 1), (3, 1, 2), (3, 1, 1)]) == 15
@@ -275,6 +277,9 @@ def test_04_gridding_numbers():
     # one scale: both stacks have 9 x 9 x 9 = 729 paths, on 49 pixels or spread over 289
     hybrid_map = coverage_map([(3, 1, 1), (3, 1, 2), (3, 1, 5)])
     assert coverage_map([(3, 1, 2)] * 3).sum() == hybrid_map.sum() == 9 * 9 * 9 == 729
+    # "counts 1 to 4" for (1, 2, 5), up to 49 for (2, 2, 2)
+    assert (hybrid_map[hybrid_map > 0].min(), hybrid_map.max()) == (1, 4)
+    assert coverage_map([(3, 1, 2)] * 3).max() == 49
     assert int((hybrid_map > 0).sum()) == 289
     # things to try
     assert len(reached_offsets(3, (1, 2, 3))) == max(reached_offsets(3, (1, 2, 3))) + 1  # no holes
@@ -317,6 +322,8 @@ def test_04_rule_for_no_holes_over_the_panel_and_beyond():
     panel = [(k, ds) for k in range(2, 6) for ds in itertools.product(range(1, 6), repeat=3)]
     assert len(panel) == 500
     assert [ds for k, ds in panel if fills_its_field(k, ds) == has_holes(k, ds)] == []
+    # "k >= 2": a 1 x 1 kernel's field is one pixel, without holes, where the rule would say holes
+    assert not has_holes(1, (2, 2, 2)) and not fills_its_field(1, (2, 2, 2))
     # and on stacks of one to four layers, k from 2 to 6, dilations from 1 to 7 (offsets built layer by layer)
     for k, n in itertools.product(range(2, 7), range(1, 5)):
         for ds in itertools.product(range(1, 8), repeat=n):

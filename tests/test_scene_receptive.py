@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import xml.etree.ElementTree as ET
 
@@ -169,9 +170,17 @@ def test_svg_of_every_scene_reads_back():
             svg_checks(receptive_scene(k, ds))
 
 
+def test_receptive_row_titles_name_the_layer_that_computes_the_row():
+    assert [g["title"] for g in receptive_scene(3, (1, 2, 5))["grids"]] == [
+        "input", "after layer 1 (d=1)", "after layer 2 (d=2)", "after layer 3 (d=5)"]
+    assert [g["title"] for g in receptive_scene(2, (1, 1, 1))["grids"]] == [
+        "input", "after L1 (d=1)", "after L2 (d=1)", "after L3 (d=1)"]  # a 4-cell field: short titles
+
+
 def test_receptive_rows_line_up():
     """The rows are one grid each, all as wide as the input row, so unit c of every layer is in one column."""
-    for k, ds in ((2, (1, 1, 1)), (3, (2, 2, 2)), (5, (5, 5, 5)), (4, (1, 3, 5))):
+    panel = [(k, ds) for k in range(2, 6) for ds in itertools.product(range(1, 6), repeat=3)]  # every panel setting
+    for k, ds in [(2, (1, 1, 1)), (3, (2, 2, 2)), (5, (5, 5, 5)), (4, (1, 3, 5)), *panel]:
         root = ET.fromstring(scene_svg(receptive_scene(k, ds)))
         xs: dict[str, set[str]] = {}
         for cell in root.iter(SVG_NS + "g"):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ..conv.sizes import conv_output_size
@@ -29,18 +31,25 @@ def _grouped_parameters() -> int:
     return sum(p.numel() for p in nn.Conv2d(64, 128, 3, groups=4).parameters())
 
 
-@exercise("03.3", "Which integer padding keeps the size of a 9 x 9 input under a 7 x 7 kernel "
-          "with stride 1?",
-          hint="With stride 1 the output is H + 2p - (k - 1); solve for H_out = H.",
-          explanation="p = (k - 1) / 2 = 3.")
-def _padding_that_keeps_size() -> int:
-    return next(p for p in range(10) if conv_output_size(9, 7, padding=p) == 9)
+@exercise("03.3", "F.conv2d(x, w, padding='same', dilation=3) with a 4 x 4 kernel w: how many pixels of padding "
+          "does PyTorch add before (top, left) and after (bottom, right) along each axis? Give (before, after).",
+          hint="'same' pads d(k - 1) pixels in total along each axis, half on each side; section 2 says where "
+               "an odd pixel goes.",
+          explanation="d(k - 1) = 3 * 3 = 9 in total, an odd number: 4 before and 5 after, the extra pixel at "
+                      "the end. F.pad(x, (4, 5, 4, 5)) and then a convolution without padding give the same output.")
+def _same_padding_with_dilation() -> tuple[int, int]:
+    x, w = torch.arange(1.0, 101.0).reshape(1, 1, 10, 10), torch.ones(1, 1, 4, 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the padded copy that an uneven 'same' makes
+        same = F.conv2d(x, w, padding="same", dilation=3)
+    return next((before, total - before) for total in range(20) for before in range(total + 1)
+                if torch.equal(F.conv2d(F.pad(x, (before, total - before) * 2), w, dilation=3), same))
 
 
 @exercise("03.4", "Which input widths W give an output width of 5 with kernel 3, stride 3 and no padding? "
           "Give them as a tuple, smallest first.",
-          hint="The formula floors: several widths can give the same output. Try W from 12 to 20 with "
-               "conv_output_size or with torch.",
+          hint="The formula floors: floor((W - 3) / 3) + 1 = 5 means floor((W - 3) / 3) = 4. Which W satisfy "
+               "12 <= W - 3 < 15?",
           explanation="(15, 16, 17): floor((W - 3) / 3) + 1 = 5 for W = 15, 16 and 17. With stride s, up to s input "
                       "sizes share one output size, which is why a transposed convolution needs output_padding.")
 def _widths_giving_five() -> tuple[int, ...]:

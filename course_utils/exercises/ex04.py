@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from ..conv.receptive import coverage_map
-from ..conv.sizes import conv_output_size, receptive_field
+from ..conv.sizes import receptive_field
 from . import exercise
 
 
@@ -21,19 +21,23 @@ def _field_of_doubling_dilations() -> int:
     return receptive_field(layers)[0]
 
 
-@exercise("04.2", "Which padding keeps the size (stride 1) of a 5x5 kernel with dilation 4?",
-          hint="The dilated kernel spans d(k-1)+1 pixels, and with stride 1 the output is shorter than the padded "
-               "input by that span minus 1. Share what must be given back between the two sides.",
-          explanation="4 * (5 - 1) / 2 = 8, i.e. nn.Conv2d(..., 5, dilation=4, padding=8).")
-def _padding_for_dilated_kernel() -> int:
-    return next(p for p in range(20) if conv_output_size(32, 5, padding=p, dilation=4) == 32)
+@exercise("04.2", "Four 3x3 layers with stride 1 and dilations 1, 2, 4, 8 all keep padding=1 (the padding was "
+          "not raised with the dilation). A 64 x 64 map goes in: what is its height after the four layers?",
+          hint="With stride 1 a layer changes the size by 2p - d(k - 1) (the padding adds 2p, the dilated kernel's "
+               "span takes d(k - 1) away); add up the changes of the four layers.",
+          explanation="Each layer loses 2d - 2 pixels: 0, 2, 6 and 14, so 64 - 22 = 42. Only the first layer "
+                      "keeps the size; padding = dilation would keep it in all four.")
+def _size_with_padding_left_at_one() -> int:
+    layers = nn.Sequential(*(nn.Conv2d(1, 1, 3, padding=1, dilation=d) for d in (1, 2, 4, 8)))
+    with torch.no_grad():
+        return layers(torch.zeros(1, 1, 64, 64)).shape[-2]
 
 
 @exercise("04.3", "Three 3x3 layers with dilations 2, 2 and 4: how many pixels of the receptive field reach "
           "one output unit (have a non-zero gradient)?",
-          hint="Along one axis the offsets are sums of one value from {-2, 0, 2}, one from {-2, 0, 2} and one from "
-               "{-4, 0, 4}; the 2D count is the square of the 1D count. Or use coverage_map.",
-          explanation="9 offsets per axis (-8, -6, ..., 8), so 9 * 9 = 81 of the 17 * 17 = 289 pixels: every "
+          hint="Along one axis the offsets are sums of one value from {0, 2, 4}, one from {0, 2, 4} and one from "
+               "{0, 4, 8}; the 2D count is the square of the 1D count. Or use coverage_map.",
+          explanation="9 offsets per axis (0, 2, ..., 16), so 9 * 9 = 81 of the 17 * 17 = 289 pixels: every "
                       "dilation is even, so the odd offsets are never reached.")
 def _pixels_reached() -> int:
     return int((coverage_map([(3, 1, 2), (3, 1, 2), (3, 1, 4)]) > 0).sum())

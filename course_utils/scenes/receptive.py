@@ -107,11 +107,12 @@ def _row_name(layer: int, layers: int) -> str:
 def receptive_scene(kernel_size: int = 3, dilations: Sequence[int] = (2, 2, 2)) -> Scene:
     """Stride-1 layers of ``kernel_size`` taps with ``dilations``, along one axis, layer by layer (04).
 
-    One row per layer (``"input"``, ``"layer.1"``, ..., ``"output"``), cut to the cone of the central
-    output unit and aligned so that each unit sits over the middle of its window. A unit's value is the
-    number of paths from it to the output unit (the coverage map's counts along one axis), ``None`` and
-    kind ``"empty"`` where there is none (the holes) or no unit. Links: every unit to the units of the
-    earlier layers it depends on and of the later layers it feeds (exactly the non-zero gradients).
+    One row per layer (``"input"``, ``"layer.1"``, ..., ``"output"``), titled ``"input"``, ``"after layer 1 (d=2)"``,
+    ..., cut to the cone of the central output unit and aligned so that each unit sits over the middle of its
+    window. A unit's value is the number of paths from it to the output unit (the coverage map's counts
+    along one axis), ``None`` and kind ``"empty"`` where there is none (the holes) or no unit. Links: every
+    unit to the units of the earlier layers it depends on and of the later layers it feeds (exactly the
+    non-zero gradients).
     Steps: the output unit's field, one more layer at each step, from the output back to the input.
     """
     k = check_int("kernel_size", kernel_size, minimum=1)
@@ -155,8 +156,9 @@ def receptive_scene(kernel_size: int = 3, dilations: Sequence[int] = (2, 2, 2)) 
         for o, count in enumerate(paths[layer]):
             if count:
                 values[shift[layer] + o], kinds[shift[layer] + o] = float(count), "data"
-        title = ("input" if layer == 0 else
-                 f"{'output' if layer == n_layers else f'layer {layer}'} (d={ds[layer - 1]})")
+        # a row holds the units a layer computes: "after layer 2 (d=2)", that layer's dilation in brackets
+        # ("after L2 (d=2)" when the field is under 6 cells, so that the title is no wider than the row)
+        title = "input" if layer == 0 else f"after {'layer ' if field >= 6 else 'L'}{layer} (d={ds[layer - 1]})"
         grids.append(grid(names[layer], "input" if layer == 0 else "output", title, [values], [kinds],
                           row=layer, **extra))
     links: dict[str, list[str]] = {}
