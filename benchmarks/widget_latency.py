@@ -8,8 +8,10 @@ and the view's data (``Explorer.render_ms``; the browser side is ``browser_laten
 Prints a table and a last line such as ``widget latency: worst median 4 ms, worst p95 9 ms
 over 6 widgets``.
 
-Goal: a median of at most 10 ms per update for the scene panels (03-07); the histogram of 01 is
-a matplotlib plot (goal: 60 ms). Timings depend on the machine and on its load; compare medians.
+Goal: a median of at most 10 ms per update for every panel: the grid scenes (02-07) and the
+histogram of 01, an SVG plot drawn by hand (its redraws with a million samples take longer, mostly
+the histogram of the samples, and so does the first draw of a new sample: see the p95 and max
+columns). Timings depend on the machine and on its load; compare medians.
 
 Usage: ``python benchmarks/widget_latency.py [--per-control N] [--repeat R] [name ...]``
 """
@@ -33,8 +35,7 @@ matplotlib.use("Agg")
 import course_utils  # noqa: E402
 from course_utils.panels.explorer import Explorer, _options  # noqa: E402
 
-GOAL_MEDIAN_MS = 10.0  # a scene and its SVG
-GOAL_PLOT_MS = 60.0  # a matplotlib plot (01)
+GOAL_MEDIAN_MS = 10.0  # a scene and its SVG (a grid diagram, or the histogram plot of 01)
 
 
 def find_factories() -> dict[str, Callable[..., Any]]:
@@ -140,8 +141,7 @@ def main(argv: list[str]) -> int:
             print(f"{name:28} {first:8.0f} {'-':>9} {'-':>7} {'-':>7} {'-':>6} {0:>7}")
             continue
         median, p95 = statistics.median(times), percentile(times, 95)
-        goal = GOAL_PLOT_MS if explorer.scene is not None and "figure" in explorer.scene else GOAL_MEDIAN_MS
-        flag = "" if median <= goal else "  <- above the goal"
+        flag = "" if median <= GOAL_MEDIAN_MS else "  <- above the goal"
         print(f"{name:28} {first:8.0f} {median:9.0f} {p95:7.0f} {max(times):7.0f} "
               f"{statistics.median(cpu):6.0f} {len(times):7d}{flag}")
         for problem in problems:
@@ -152,7 +152,7 @@ def main(argv: list[str]) -> int:
         return 1
     worst_median = max(median for _, median, _ in rows)
     worst_p95 = max(p95 for _, _, p95 in rows)
-    print(f"(goal: median <= {GOAL_MEDIAN_MS:.0f} ms of wall-clock time, {GOAL_PLOT_MS:.0f} ms for a plot; "
+    print(f"(goal: median <= {GOAL_MEDIAN_MS:.0f} ms of wall-clock time; "
           "'first' is the panel's creation with its first draw; 'cpu' the median CPU time of a redraw)")
     print(f"widget latency: worst median {worst_median:.0f} ms, worst p95 {worst_p95:.0f} ms "
           f"over {len(rows)} widgets")

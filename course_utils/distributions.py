@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import torch
-from matplotlib.figure import Figure
 
 from ._checks import check_choice, check_int
+from .draw.plot_svg import Bars, Curve, plot_svg
 from .draw.plots import COLORS, _finite_array
 from .panels.explorer import Explorer, check_option, checked_slider, dropdown
 
-__all__ = ["DISTRIBUTIONS", "THEORY", "sample", "describe", "draw_histogram", "histogram_explorer"]
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["DISTRIBUTIONS", "THEORY", "sample", "describe", "histogram_scene", "draw_histogram",
+           "histogram_explorer"]
 
 #: The two samplers, by the name of the PyTorch function.
 DISTRIBUTIONS = ("rand", "randn")
@@ -70,12 +75,103 @@ def _pdf(name: str, x: np.ndarray) -> np.ndarray:
     return np.exp(-0.5 * x**2) / math.sqrt(2 * math.pi)
 
 
+def _density_curve(name: str, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
+    """Points of the theoretical density on ``[lo, hi]``; the uniform one jumps straight up and down."""
+    if name == "rand":
+        return np.array([lo, 0, 0, 1, 1, hi], float), np.array([0, 0, 1, 1, 0, 0], float)
+    x = np.linspace(lo, hi, 241)
+    return x, _pdf(name, x)
+
+
+class _Histogram(NamedTuple):
+    """What the histogram shows for one setting: the samplers, their bars, the axes and the texts."""
+
+    names: tuple[str, ...]
+    edges: dict[str, np.ndarray]
+    densities: dict[str, np.ndarray]  # np.histogram(values, edges, density=True)
+    xlim: tuple[float, float]
+    ylim: tuple[float, float]  # 0 to 1.12 x the tallest bar (at least 1)
+    title: str
+    caption: str  # the table: measured against theory
+
+
+def _check_setting(distribution: str, sample_size: int, bins: int, seed: int) -> tuple[int, int, int]:
+    check_choice("distribution", distribution, ("rand", "randn", "both"))
+    bins = check_int("bins", bins, minimum=1)
+    if bins > MAX_BINS:
+        raise ValueError(f"bins must be at most {MAX_BINS:,} (more bars than the figure has pixels), "
+                         f"got {bins:,}")
+    sample_size = check_int("sample_size", sample_size, minimum=1)
+    if sample_size > MAX_SAMPLES:
+        raise ValueError(f"sample_size must be at most {MAX_SAMPLES:,} (memory), got {sample_size:,}")
+    seed = check_int("seed", seed, minimum=0)
+    return sample_size, bins, seed
+
+
+@lru_cache(maxsize=64)
+def _stats_row(name: str, n: int, seed: int) -> str:
+    """The caption's line for one sampler (cached: moving the bins slider does not recompute it)."""
+    stats, theory = describe(_cached(name, n, seed)), THEORY[name]
+    return (f"{name:6} {theory['law']:8} {stats['mean']:9.4f} {theory['mean']:7.4f} "
+            f"{stats['variance']:9.4f} {theory['variance']:7.4f} {stats['min']:10.7f} {stats['max']:10.7f}")
+
+
+@lru_cache(maxsize=64)
+def _densities(name: str, n: int, seed: int, lo: float, hi: float, bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.histogram(values, bins on [lo, hi], density=True)``: (densities, edges), cached."""
+    counts, edges = np.histogram(_cached(name, n, seed), bins=np.linspace(lo, hi, bins + 1), density=True)
+    counts.flags.writeable = edges.flags.writeable = False  # shared by the cache
+    return counts, edges
+
+
+def _histogram(distribution: str, sample_size: int, bins: int, seed: int) -> _Histogram:
+    """The bars, axes, title and caption of one setting (checked): shared by the SVG and matplotlib forms."""
+    sample_size, bins, seed = _check_setting(distribution, sample_size, bins, seed)
+    names = DISTRIBUTIONS if distribution == "both" else (distribution,)
+    if distribution == "both":  # one grid for both: equal bar widths
+        drawn, (lo, hi), where = 2 * bins, (-4, 4), "[-4, 4]"
+    else:
+        drawn = bins
+        (lo, hi), where = ((0, 1), "[0, 1]") if distribution == "rand" else ((-4, 4), "[-4, 4]")
+    densities, edges = {}, {}
+    for name in names:
+        densities[name], edges[name] = _densities(name, sample_size, seed, lo, hi, drawn)
+    tallest = max(1.0, *(float(d.max()) for d in densities.values()))
+    lines = [f"{'':6} {'law':8} {'mean':>9} {'theory':>7} {'variance':>9} {'theory':>7} {'min':>10} {'max':>10}"]
+    lines += [_stats_row(name, sample_size, seed) for name in names]
+    return _Histogram(names, edges, densities, (-0.1, 1.1) if distribution == "rand" else (-4.2, 4.2),
+                      (0.0, 1.12 * tallest), f"{sample_size:,} samples, {drawn} bins on {where}, seed {seed}",
+                      "\n".join(lines))
+
+
+def histogram_scene(distribution: str = "both", sample_size: int = 10_000, bins: int = 40,
+                    seed: int = 0) -> dict[str, Any]:
+    """The histogram panel's drawing: ``{"svg": markup, "caption": [the table's lines]}`` (01_rand_vs_randn).
+
+    ``sample_size`` draws of ``torch.rand`` and/or ``torch.randn`` (``distribution`` ``"rand"``,
+    ``"randn"`` or ``"both"``) seeded by ``seed``, as a histogram of ``bins`` bars on [0, 1] or
+    [-4, 4] (``"both"``: one grid of ``2 * bins`` bars on [-4, 4], so that the bars of the two have
+    the same width) scaled as a density, with the theoretical density drawn over it. The caption
+    compares the measured mean, variance, minimum and maximum with theory. A plain SVG drawn by
+    hand (:func:`course_utils.draw.plot_svg.plot_svg`): a redraw costs a few milliseconds.
+    """
+    h = _histogram(distribution, sample_size, bins, seed)
+    series: list[Bars | Curve] = []
+    for name in h.names:
+        colour = _COLOURS[name]
+        series.append(Bars(h.edges[name].tolist(), h.densities[name].tolist(), colour, f"torch.{name} samples"))
+        x, y = _density_curve(name, *h.xlim)
+        series.append(Curve(x.tolist(), y.tolist(), colour, f"{THEORY[name]['law']} density"))
+    markup = plot_svg(series, xlim=h.xlim, ylim=h.ylim, title=h.title, xlabel="value", ylabel="density")
+    return {"svg": markup, "caption": h.caption.splitlines()}
+
+
 class _HistogramView:
     """The axes and artists of the histogram figure, created once and then only updated."""
 
     def __init__(self, fig: Figure) -> None:
         self.ax = ax = fig.subplots()
-        fig.set_layout_engine("none")  # fixed margins (for the panel's 7 x 3.2 in): no layout pass per redraw
+        fig.set_layout_engine("none")  # fixed margins (for a 7 x 3.2 in figure): no layout pass per redraw
         fig.subplots_adjust(left=0.085, right=0.99, bottom=0.15, top=0.91)
         self.bars = {}
         self.curves = {}
@@ -91,73 +187,38 @@ class _HistogramView:
         self.title = ax.set_title("", fontsize=10)
         self.legend_for: tuple[str, ...] = ()
 
-    def update(self, distribution: str, sample_size: int, bins: int, seed: int) -> str:
-        names = DISTRIBUTIONS if distribution == "both" else (distribution,)
-        lo, hi = (-0.1, 1.1) if distribution == "rand" else (-4.2, 4.2)
-        self.ax.set_xlim(lo, hi)
-        tallest = 1.0
-        lines = [f"{'':6} {'law':8} {'mean':>9} {'theory':>7} {'variance':>9} {'theory':>7} {'min':>10} {'max':>10}"]
+    def update(self, h: _Histogram) -> str:
+        self.ax.set_xlim(*h.xlim)
         for name in DISTRIBUTIONS:
-            shown = name in names
+            shown = name in h.names
             self.bars[name].set_visible(shown)
             self.curves[name].set_visible(shown)
-            if not shown:
-                continue
-            values = sample(name, sample_size, seed)
-            if distribution == "both":
-                span = np.linspace(-4, 4, 2 * bins + 1)  # one grid for both: equal bar widths
-            else:
-                span = np.linspace(*((0, 1) if name == "rand" else (-4, 4)), bins + 1)
-            counts, span = np.histogram(values, bins=span, density=True)
-            self.bars[name].set_data(counts, span)
-            tallest = max(tallest, float(counts.max()))
-            x = np.linspace(lo, hi, 400)
-            self.curves[name].set_data(x, _pdf(name, x))
-            stats, theory = describe(values), THEORY[name]
-            lines.append(
-                f"{name:6} {theory['law']:8} {stats['mean']:9.4f} {theory['mean']:7.4f} "
-                f"{stats['variance']:9.4f} {theory['variance']:7.4f} {stats['min']:10.7f} {stats['max']:10.7f}"
-            )
-        if names != self.legend_for:  # a new legend only when the samplers shown change
-            handles = [a for n in names for a in (self.bars[n], self.curves[n])]
+            if shown:
+                self.bars[name].set_data(h.densities[name], h.edges[name])
+                self.curves[name].set_data(*_density_curve(name, *h.xlim))
+        if h.names != self.legend_for:  # a new legend only when the samplers shown change
+            handles = [a for n in h.names for a in (self.bars[n], self.curves[n])]
             self.ax.legend(handles=handles, fontsize=9, loc="upper right", frameon=False)
-            self.legend_for = names
-        self.ax.set_ylim(0, 1.12 * tallest)
-        if distribution == "both":  # the grid of both: 2 * bins on [-4, 4]
-            drawn, where = 2 * bins, "[-4, 4]"
-        else:
-            drawn, where = bins, "[0, 1]" if distribution == "rand" else "[-4, 4]"
-        self.title.set_text(f"{sample_size:,} samples, {drawn} bins on {where}, seed {seed}")
-        return "\n".join(lines)
+            self.legend_for = h.names
+        self.ax.set_ylim(*h.ylim)
+        self.title.set_text(h.title)
+        return h.caption
 
 
 def draw_histogram(fig: Figure, distribution: str = "both", sample_size: int = 10_000, bins: int = 40,
                    seed: int = 0) -> str:
-    """Histogram(s) of ``sample_size`` draws with the theoretical density on top; returns a caption.
+    """The histogram of :func:`histogram_scene` drawn with matplotlib on ``fig``; returns the caption.
 
-    The first call on a figure creates its axes; later calls only update the data,
-    which keeps the panel's redraw fast. Used by :func:`histogram_explorer` (01_rand_vs_randn).
+    For a static figure of your own (the panel draws SVG). The first call on a figure creates its
+    axes; later calls only update the data (01_rand_vs_randn).
     """
-    check_choice("distribution", distribution, ("rand", "randn", "both"))
-    bins = check_int("bins", bins, minimum=1)
-    if bins > MAX_BINS:
-        raise ValueError(f"bins must be at most {MAX_BINS:,} (more bars than the figure has pixels), "
-                         f"got {bins:,}")
-    sample_size = check_int("sample_size", sample_size, minimum=1)
-    if sample_size > MAX_SAMPLES:
-        raise ValueError(f"sample_size must be at most {MAX_SAMPLES:,} (memory), got {sample_size:,}")
-    seed = check_int("seed", seed, minimum=0)
+    h = _histogram(distribution, sample_size, bins, seed)
     view = getattr(fig, "_course_histogram", None)
     if view is None or view.ax not in fig.axes:
         fig.clear()
         view = _HistogramView(fig)
         fig._course_histogram = view  # type: ignore[attr-defined]
-    return view.update(distribution, sample_size, bins, seed)
-
-
-#: Size of the histogram panel's figure in inches, and its dpi (the browser shows it at this size,
-#: drawn at twice the dpi so that it stays sharp on high-density screens).
-HISTOGRAM_FIGSIZE, HISTOGRAM_DPI = (7.0, 3.2), 80
+    return view.update(h)
 
 
 def histogram_explorer(distribution: str = "both", sample_size: int = 10_000, bins: int = 40,
@@ -165,8 +226,9 @@ def histogram_explorer(distribution: str = "both", sample_size: int = 10_000, bi
     """Panel of 01_rand_vs_randn: choose the sampler, the sample size, the bins and the seed;
     see the histogram. Every argument must be a value its control can show.
 
-    The panel keeps one figure and :func:`draw_histogram` updates its artists in place, so a redraw
-    costs one Agg rendering. Its scene is ``{"figure": fig, "caption": [the table's lines]}``.
+    Its scene is :func:`histogram_scene`'s ``{"svg": markup, "caption": [the table's lines]}``: a
+    redraw costs a few milliseconds, and :meth:`~course_utils.panels.explorer.Explorer.snapshot`
+    gives the same SVG for the static copy.
     """
     check_option("distribution", distribution, ("both", "rand", "randn"))
     check_option("sample_size", sample_size, SAMPLE_SIZES)
@@ -182,10 +244,5 @@ def histogram_explorer(distribution: str = "both", sample_size: int = 10_000, bi
         "bins": checked_slider("bins", bins, 5, 100, step=5),
         "seed": checked_slider("seed", seed, 0, 9),
     }
-    fig = Figure(figsize=HISTOGRAM_FIGSIZE, dpi=HISTOGRAM_DPI)
-
-    def build(distribution: str, sample_size: int, bins: int, seed: int) -> dict:
-        caption = draw_histogram(fig, distribution, sample_size, bins, seed)
-        return {"figure": fig, "caption": caption.splitlines()}
-
-    return Explorer(build, controls, title="Histograms of torch.rand and torch.randn against their densities")
+    return Explorer(histogram_scene, controls,
+                    title="Histograms of torch.rand and torch.randn against their densities")

@@ -28,7 +28,7 @@ def _text() -> tuple[str, str]:
 
 
 def test_batch_size_is_not_a_layer_parameter():
-    # "its weight is (4, 3, 3, 3) whatever N is ... image 3 of the batch gives the same output as image 3 alone"
+    # "its weight is (4, 3, 3, 3) whatever N is ... image 3 gives the same output alone as in the batch"
     torch.manual_seed(0)
     layer = nn.Conv2d(3, 4, 3)
     for n in (1, 2, 7, 16):
@@ -98,24 +98,95 @@ def test_learned_kernel_is_k_or_k_flipped_whatever_the_start(seed):
         assert (learned.round(decimals=2) == kernel).all()  # no weight is near 0: no "-0." to print
     prose, outputs = _text()
     assert "tensor([[ 1.,  2.],\n         [-1.,  3.]])" in outputs and "tensor([[ 3., -1.],\n         [ 2.,  1.]])" in outputs
+    # "the cell after it prints both final losses, each below 1e-8": a cell that asserts it, its output not compared
+    sources = [c.source for c in nbformat.read(NOTEBOOK, as_version=4).cells if c.cell_type == "code"]
+    losses = next(src for src in sources if "final losses" in src)
+    assert losses.startswith("# NBVAL_IGNORE_OUTPUT") and "loss_correlation < 1e-8 and loss_convolution < 1e-8" in losses
+    assert "each below $10^{-8}$" in prose
+
+
+def test_gradient_descent_step_as_the_notebook_describes_it():
+    # "optimizer.step() moves every weight a small step against it, w - lr * gradient ...
+    # optimizer.zero_grad() comes first because backward adds to the gradient left over from the step before"
+    torch.manual_seed(0)
+    X, Y = torch.randn(1, 1, 8, 8), torch.randn(1, 1, 7, 7)
+    layer = nn.Conv2d(1, 1, kernel_size=2, bias=False)
+    optimizer = torch.optim.SGD(layer.parameters(), lr=0.3)
+    loss = ((layer(X) - Y) ** 2).mean()
+    optimizer.zero_grad()
+    loss.backward()
+    before, grad = layer.weight.detach().clone(), layer.weight.grad.clone()
+    optimizer.step()
+    torch.testing.assert_close(layer.weight.detach(), before - 0.3 * grad)
+    ((layer(X) - Y) ** 2).mean().backward()  # without zero_grad the new gradient is added to the old one
+    fresh = torch.autograd.grad(((layer(X) - Y) ** 2).mean(), layer.weight)[0]
+    torch.testing.assert_close(layer.weight.grad, grad + fresh)
+
+
+def test_xavier_numbers_of_the_photo_experiment():
+    # "fan_in = 3 x 3 x 3 = 27 ... fan_out = 1 x 3 x 3 = 9 ... about twice as wide as U(-1/sqrt(27), 1/sqrt(27))"
+    import math
+
+    layer = nn.Conv2d(3, 1, 3)
+    assert nn.init._calculate_fan_in_and_fan_out(layer.weight) == (27, 9)
+    std = math.sqrt(2 / (27 + 9))
+    assert f"{std:.3f}" == "0.236" and f"{1 / 9:.3f}" == "0.111" and f"{std * 9:.2f}" == "2.12"
+    torch.manual_seed(0)
+    draws = torch.stack([nn.init.xavier_normal_(torch.empty(1, 3, 3, 3)) for _ in range(4000)])
+    assert abs(draws.std().item() / std - 1) < 0.01 and abs(draws.mean().item()) < 0.01
+    default = torch.stack([nn.Conv2d(3, 1, 3).weight.detach() for _ in range(4000)])
+    assert abs(default.std().item() * 9 - 1) < 0.01  # U(-b, b): std b / sqrt(3) = 1/9
+    bias_before = layer.bias.detach().clone()
+    nn.init.xavier_normal_(layer.weight)
+    assert torch.equal(layer.bias.detach(), bias_before)  # "the bias keeps its default draw"
+    _, outputs = _text()
+    assert "fan_in 27, fan_out 9: xavier std sqrt(2 / 36) = 0.236, default std 0.111, ratio 2.12" in outputs
+
+
+def test_one_by_one_keeps_h_and_w_with_stride_1_and_no_padding():
+    # "A 1 x 1 convolution changes the channels and keeps H and W (with stride 1 and no padding)": always then;
+    # on the notebook's 10 x 15 map every other stride or padding changes the size
+    weight = torch.zeros(3, 5, 1, 1)
+    for h in range(1, 12):
+        for w in range(1, 12):
+            assert F.conv2d(torch.zeros(1, 5, h, w), weight).shape == (1, 3, h, w)
+    for stride in (1, 2, 3):
+        for padding in (0, 1, 2):
+            shape = tuple(F.conv2d(torch.zeros(1, 5, 10, 15), weight, stride=stride, padding=padding).shape[-2:])
+            assert (shape == (10, 15)) == (stride == 1 and padding == 0)
+    assert tuple(F.conv2d(torch.zeros(1, 512, 10, 15), torch.zeros(21, 512, 1, 1), stride=2).shape) == (1, 21, 5, 8)
+    _, outputs = _text()
+    assert "((1, 21, 10, 15), (21, 512, 1, 1), 10773, (1, 21, 5, 8))" in outputs
 
 
 def test_02_exercise_answers_are_not_printed_before_the_exercises():
     from course_utils import check
 
-    assert check("02.4", 21 * 2048 + 21)
+    assert check("02.4", 21 * 2048 + 21) and check("02.6", (18, 18, 1))
     prose, outputs = _text()
     assert "43029" not in outputs and "43029" not in prose and "43,029" not in prose
+    assert "(18, 18, 1)" not in outputs and "(18, 18, 1)" not in prose
+    assert "Look at the Conv1d line" not in outputs  # the hint names the rule, not the line holding the answer
+    assert "Suppose a segmentation head maps the 2048 feature channels" in prose  # a hypothetical head
 
 
 def test_02_6_adding_an_input_channel_adds_a_term_to_each_output_cell_and_no_output_map():
     """Exercise 02.6's answer, for every setting of the stepped panel: each step of C + 1 channels equals that
     step with C channels plus the new channel's own sum (the first C sums unchanged), C * k * k products make
     a cell, and there is one output map."""
-    from course_utils import conv2d_step_explorer
+    from course_utils import check, conv2d_step_explorer
 
     prose, _ = _text()
     assert "**02.6** (predict, then check with the panel of section 2)" in prose
+    assert "Why does adding an input channel never add an\noutput map?" in prose  # the why-question stays
+    assert 'check("02.6", answer)' in "\n".join(c.source for c in nbformat.read(NOTEBOOK, as_version=4).cells)
+    # the checked answer at C = 2, kernel 3 is what the panel shows
+    scene = conv2d_step_explorer(channels=2, input_size=4, kernel_size=3, padding=0).scene
+    products = sum(len(scene["steps"][0]["patch"][f"products.{c}"]["values"]) *
+                   len(scene["steps"][0]["patch"][f"products.{c}"]["values"][0]) for c in range(2))
+    weights = sum(len(g["values"]) * len(g["values"][0]) for g in scene["grids"] if g["name"].startswith("kernel."))
+    maps = sum(g["role"] == "output" for g in scene["grids"])
+    assert (products, weights, maps) == (18, 18, 1) and check("02.6", (products, weights, maps))
     assert "conv2d_step_explorer(channels=1, input_size=4, kernel_size=3, padding=0)" in "\n".join(
         c.source for c in nbformat.read(NOTEBOOK, as_version=4).cells)
     for size, k, padding in [(4, 3, 0), (4, 2, 0), (5, 3, 1), (3, 1, 0)]:

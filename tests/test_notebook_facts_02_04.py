@@ -81,6 +81,7 @@ def test_02_one_by_one_convolution():
     assert out_size(layer, 1, 512, 10, 15) == (1, 21, 10, 15)
     assert 21 * 512 == 10752 == layer.weight.numel()
     assert sum(p.numel() for p in layer.parameters()) == 10773
+    assert out_size(nn.Conv2d(512, 21, kernel_size=1, stride=2), 1, 512, 10, 15) == (1, 21, 5, 8)  # every 2nd pixel
 
 
 # 02: sliding axes from the weight, kernel naming, figure titles -----------------------------

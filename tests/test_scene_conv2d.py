@@ -175,7 +175,7 @@ def test_walk_patches_fill_the_output_and_show_the_products():
                     done = r * width + q <= k
                     assert v == (out[r][q] if done else None)
                     assert patch["output"]["kinds"][r][q] == ("data" if done else "empty")
-            # the products are tap x weight at the cells the step lights; they add up to the output
+            # the products are input x weight at the cells the step lights; they add up to the output
             total = 0.0
             for c, name in enumerate(names):
                 cells = [cell for cell in step["cells"] if cell.startswith(inputs[c] + "/")]

@@ -128,6 +128,37 @@ def test_check_scene_refuses_broken_scenes() -> None:
         check_scene({"grids": [grid("a", "input", "a", [[1.0]]), grid("a", "kernel", "b", [[1.0]])]})
 
 
+DRAWING = {"svg": '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="4" height="4"/></svg>',
+           "caption": ["a line"]}
+
+
+def test_check_scene_accepts_a_drawing_and_refuses_broken_ones() -> None:
+    """A plot (the histogram of 01) is a drawing scene: SVG markup and a caption, nothing to light or play."""
+    assert check_scene(DRAWING) is DRAWING
+    assert check_scene({"svg": DRAWING["svg"]})  # the caption may be left out
+    with pytest.raises(ValueError, match=r"'svg' must be SVG markup"):
+        check_scene({"svg": '<img src="plot.png">', "caption": []})
+    with pytest.raises(ValueError, match=r"'svg' must be SVG markup"):
+        check_scene({"svg": b"<svg></svg>", "caption": []})
+    with pytest.raises(ValueError, match=r"has only 'svg' and 'caption', got also \['grids', 'links'\]"):
+        check_scene({**DRAWING, "links": {}, "grids": []})
+    with pytest.raises(ValueError, match="'caption' must be a list of lines of text"):
+        check_scene({**DRAWING, "caption": "a line"})
+
+
+def test_a_drawing_scene_goes_to_the_view_as_it_is(capsys) -> None:
+    markup, data = scene_markup(DRAWING)
+    assert markup == DRAWING["svg"] and data == {"links": {}, "steps": [], "step": 0}
+    panel = Explorer(lambda n: {**DRAWING, "caption": [f"n = {n}"]}, {"n": int_slider("n", 1, 1, 3)})
+    assert panel.markup == panel.view.markup == DRAWING["svg"] and panel.view.caption == "n = 1"
+    picture = panel.snapshot()
+    assert picture.data == DRAWING["svg"] and capsys.readouterr().out == "n = 1\n"
+    with pytest.raises(ValueError, match="^step: this panel draws a plot, which has no steps$"):
+        panel.snapshot(step=0)
+    with pytest.raises(ValueError, match="'svg' must be SVG markup"):
+        scene_markup({"svg": "not svg"})
+
+
 # -- the view and the Explorer --------------------------------------------------------------------
 
 def test_the_view_module_is_one_small_offline_es_module() -> None:

@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import json
 import random
+import statistics
 import time
+import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
@@ -19,8 +22,9 @@ from course_utils import (
     overlap_explorer,
     scatter_explorer,
 )
-from course_utils.distributions import describe, draw_histogram, sample
+from course_utils.distributions import describe, draw_histogram, histogram_scene, sample
 from course_utils.panels.explorer import check_option, checked_slider
+from course_utils.scenes import check_scene
 
 
 def test_checked_slider_and_check_option_refuse_instead_of_clamping():
@@ -207,6 +211,11 @@ def test_describe_agrees_with_torch_for_every_dtype(values):
         (lambda: draw_histogram(Figure(), sample_size=10**9), ValueError, r"^sample_size must be at most 10,000,000"),
         (lambda: draw_histogram(Figure(), bins=0), ValueError, r"^bins must be positive"),
         (lambda: draw_histogram(Figure(), seed=-1), ValueError, r"^seed must be 0 or more"),
+        (lambda: histogram_scene(bins=10**9), ValueError, r"^bins must be at most 1,000"),
+        (lambda: histogram_scene(sample_size=10**9), ValueError, r"^sample_size must be at most 10,000,000"),
+        (lambda: histogram_scene(distribution="uniform"), ValueError, r"^distribution must be one of 'rand'"),
+        (lambda: histogram_scene(bins=2.5), TypeError, r"^bins must be a whole number"),
+        (lambda: histogram_scene(seed=-1), ValueError, r"^seed must be 0 or more"),
     ],
 )
 def test_distribution_helpers_refuse_bad_input_quickly(call, error, match):
@@ -214,3 +223,40 @@ def test_distribution_helpers_refuse_bad_input_quickly(call, error, match):
     with pytest.raises(error, match=match):
         call()
     assert time.perf_counter() - start < 0.5
+
+
+def test_histogram_panel_sweeps_as_svg_and_keeps_its_values(capsys):
+    """Every setting draws an SVG plot (a drawing scene, JSON-serialisable) with the table as its
+    caption; no control ever changes. The SVG is read back bar by bar in test_plotting.py."""
+    panel = histogram_explorer()
+    count = 0
+    for values in panel.sweep({"sample_size": [10, 1_000_000], "bins": [5, 100], "seed": [3]}):
+        count += 1
+        assert panel.unexpected is None and not panel.error and panel.values == values
+        assert set(panel.scene) == {"svg", "caption"} and check_scene(panel.scene) is panel.scene
+        assert panel.markup == panel.scene["svg"] == panel.view.markup
+        assert panel.view.links == {} and panel.view.steps == []
+        json.dumps(panel.scene)
+        root = ET.fromstring(panel.markup)
+        drawn = 2 * values["bins"] if values["distribution"] == "both" else values["bins"]
+        title = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text") if t.get("class") == "title"]
+        assert title == [f"{values['sample_size']:,} samples, {drawn} bins on "
+                         f"{'[0, 1]' if values['distribution'] == 'rand' else '[-4, 4]'}, seed 3"]
+        assert panel.caption == "\n".join(panel.scene["caption"])
+        assert ("U(0, 1)" in panel.caption) == (values["distribution"] != "randn")
+    assert count == 3 * 2 * 2 * 1
+    assert panel.values == {"distribution": "both", "sample_size": 10_000, "bins": 40, "seed": 0}
+    picture = panel.snapshot()  # the static copy: the same SVG, the table printed above it
+    assert picture.data == panel.markup
+    assert capsys.readouterr().out == panel.caption + "\n"
+
+
+def test_histogram_panel_redraws_in_a_few_milliseconds():
+    """A redraw is an SVG string, not a rendering (it was a 2x PNG from matplotlib: about 70 ms);
+    benchmarks/widget_latency.py measures it. Loose here: shared CI machines are slow."""
+    panel = histogram_explorer(sample_size=10_000)
+    panel.render_ms.clear()
+    for _ in range(3):
+        for bins in range(5, 101, 5):
+            panel.set(bins=bins)
+    assert statistics.median(panel.render_ms) < 25, panel.render_ms

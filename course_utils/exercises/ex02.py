@@ -28,14 +28,15 @@ def _conv2d_parameters() -> int:
 
 
 @exercise("02.3", "nn.Conv1d(2, 4, kernel_size=7) for stereo audio: what is the shape of its weight?",
-          hint="Look at the Conv1d line printed in section 1.",
+          hint="A weight is (out_channels, in_channels, then one kernel size per sliding axis); "
+               "a Conv1d slides along one axis.",
           explanation="(4, 2, 7): each of the 4 filters covers both channels and 7 time steps.")
 def _conv1d_weight_shape() -> tuple[int, ...]:
     return tuple(nn.Conv1d(2, 4, kernel_size=7).weight.shape)
 
 
-@exercise("02.4", "The FCN head of a ResNet-50 backbone maps its 2048 feature channels to 21 classes with "
-          "nn.Conv2d(2048, 21, kernel_size=1). How many parameters does it have?",
+@exercise("02.4", "Suppose a segmentation head maps the 2048 feature channels of a ResNet-50 backbone straight "
+          "to 21 classes with nn.Conv2d(2048, 21, kernel_size=1). How many parameters does it have?",
           hint="A 1x1 convolution is a linear layer from the input channels to the output channels, applied at "
                "every pixel: count its weight matrix, then add the biases.",
           explanation="21 * 2048 = 43008 weights + 21 biases = 43029, whatever the height and width.")
@@ -63,3 +64,17 @@ def _conv1d_reference() -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
         return F.conv1d(x[None, None], w[None, None])[0, 0]  # (N, C, L) in and out
 
     return conv1d_by_hand
+
+
+@exercise("02.6", "In the panel of section 2 with C = 2 input channels and a 3 x 3 kernel: how many products make "
+          "each output cell, how many weights does the kernel have, and how many output maps are there? As a "
+          "tuple (products per output cell, weights, output maps).",
+          hint="Each input channel has its own 3 x 3 slice of the kernel, one weight per product; the channels' "
+               "sums are added into one output cell.",
+          explanation="(18, 18, 1): two slices of 9 weights, each weight making one product per output cell, all "
+                      "added into the one output map. More input channels make the kernel deeper, not the maps more "
+                      "numerous: that takes more output channels.")
+def _two_channel_counts() -> tuple[int, int, int]:
+    layer = nn.Conv2d(2, 1, kernel_size=3, bias=False, device="meta")  # the panel: no bias, no random init
+    maps = layer(torch.zeros(1, 2, 4, 4, device="meta")).shape[1]
+    return layer.weight[0].numel(), layer.weight.numel(), maps

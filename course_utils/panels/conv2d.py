@@ -136,11 +136,12 @@ def _step_values() -> tuple[torch.Tensor, torch.Tensor]:
 
 def conv2d_step_explorer(channels: int = 2, input_size: int = 4, kernel_size: int = 3, stride: int = 1,
                          padding: int = 1, dilation: int = 1) -> Explorer:
-    """Panel of 03: the forward convolution stepped with Play, one output cell at a time.
+    """Panel of 02 (the sum over input channels) and 03: the forward convolution stepped with Play, one
+    output cell at a time.
 
     An input of ``channels`` channels (``input_size`` x ``input_size``, small whole numbers) and one
     output channel: the kernel has one ``kernel_size`` x ``kernel_size`` slice per input channel. Each
-    step lights the window's taps in every channel, shows the products tap x weight and writes their
+    step lights the window's taps in every channel, shows the products input x weight and writes their
     sum into the output. Every argument must be a value its slider can show.
     """
     controls = {

@@ -3,7 +3,7 @@
 An :class:`Explorer` calls ``build(**values)`` whenever a control moves. ``build`` returns a scene
 (``course_utils.scenes``): the panel renders it to SVG and sends it to its :class:`SceneView`, which
 draws it in the browser and handles hover and Play there. A plot that is not a grid diagram (the
-histogram of 01) returns ``{"figure": fig, "caption": [...]}`` instead.
+histogram of 01) returns a drawing scene, ``{"svg": markup, "caption": [...]}``, sent as it is.
 
 Slider ranges are fixed: the panel never changes a learner's value. When ``build`` raises
 ``ValueError`` or ``TypeError`` (an impossible combination), the last drawing stays, dimmed, and a
@@ -24,7 +24,6 @@ from typing import Any
 
 import ipywidgets as widgets
 from IPython.display import SVG
-from IPython.display import Image as DisplayImage
 from traitlets import TraitError
 
 from .._checks import check_choice, check_int, check_number
@@ -253,7 +252,7 @@ class Explorer(widgets.VBox):
         self.view.refuse(text)
 
     # -- static views and testing ------------------------------------------------------
-    def snapshot(self, step: int | None = None) -> SVG | DisplayImage | None:
+    def snapshot(self, step: int | None = None) -> SVG | None:
         """The drawing for the current values as a static picture (prints the caption first).
 
         Put it in the cell before the live panel, so the notebook reads well where widgets do not
@@ -267,12 +266,8 @@ class Explorer(widgets.VBox):
             return None
         if self.caption:
             print(self.caption)
-        if "figure" in self.scene:
-            if step is not None:
-                raise ValueError("step: this panel draws a plot, which has no steps")
-            from ..draw.plots import figure_to_png
-
-            return DisplayImage(data=figure_to_png(self.scene["figure"]), format="png")
+        if step is not None and "svg" in self.scene:
+            raise ValueError("step: this panel draws a plot, which has no steps")
         if step is not None:
             if not self.scene.get("steps"):
                 raise ValueError("step: this panel's drawing has no steps to choose from")

@@ -1,6 +1,6 @@
 """The browser side of a panel: an anywidget view that draws a scene and answers the pointer (03-07).
 
-:class:`SceneView` holds what the browser needs: the SVG (or, for a plot, an image), the scene's
+:class:`SceneView` holds what the browser needs: the SVG (a grid diagram's, or a plot's), the scene's
 links and steps (as :func:`~course_utils.draw.svg.view_steps` writes them), the step shown first,
 the message line and the caption. Its front end is one ES module beside this file (``view.js``):
 hover and click light up a cell's links, Play and the step slider walk the steps, all without a
@@ -16,7 +16,7 @@ import anywidget
 import traitlets
 
 from ..draw.svg import scene_svg, view_steps
-from ..scenes._scene import Scene
+from ..scenes._scene import Scene, check_scene
 
 __all__ = ["SceneView", "scene_markup"]
 
@@ -26,20 +26,11 @@ _HERE = Path(__file__).parent
 def scene_markup(scene: Scene) -> tuple[str, dict[str, Any]]:
     """The markup and the browser data of a scene: ``(svg, {"links", "steps", "step"})``.
 
-    A plot (a dict with ``"figure"``, a matplotlib figure, instead of ``"grids"``) becomes a PNG
-    drawn at twice its size, shown at its size, so it stays sharp on high-density screens.
+    A grid scene is drawn by :func:`~course_utils.draw.svg.scene_svg`; a drawing scene (a plot,
+    ``{"svg": markup, "caption": [...]}``) is already SVG, sent as it is, with nothing to light or play.
     """
-    if "figure" in scene:
-        import base64
-
-        from ..draw.plots import figure_to_png
-
-        fig = scene["figure"]
-        png = figure_to_png(fig, dpi=2 * fig.dpi)
-        width = round(fig.get_figwidth() * fig.dpi)
-        data = base64.b64encode(png).decode("ascii")
-        return (f'<img alt="plot" width="{width}" src="data:image/png;base64,{data}">',
-                {"links": {}, "steps": [], "step": 0})
+    if "svg" in scene:
+        return check_scene(scene)["svg"], {"links": {}, "steps": [], "step": 0}
     return scene_svg(scene), {"links": scene.get("links", {}), "steps": view_steps(scene),
                               "step": scene.get("step", 0)}
 

@@ -20,6 +20,10 @@ A scene is a JSON-serialisable dict:
 - ``"legend"`` (optional): kind or role -> the legend's words for it in this diagram (for example
   ``{"inserted": "no copy reaches (0)"}``).
 
+A plot that has no cells (the histogram of 01) is a scene of a second kind, a finished drawing:
+``{"svg": markup, "caption": [lines of text]}``, with no ``"grids"``, ``"links"`` or ``"steps"``. The
+panels send its markup to the view as they are (``course_utils.panels.view.scene_markup``).
+
 Scenes are built by the functions of this package from the engine (``course_utils.conv``); they hold
 no drawing code. ``course_utils.draw.svg`` turns one into SVG.
 """
@@ -108,12 +112,29 @@ def _ids(scene: Scene) -> set[str]:
             for r, row in enumerate(g["values"]) for c in range(len(row))}
 
 
+def _check_drawing(scene: Scene) -> Scene:
+    """A scene that is a finished drawing: ``{"svg": markup, "caption": [lines]}``."""
+    markup = scene["svg"]
+    if not isinstance(markup, str) or not markup.startswith("<svg") or not markup.rstrip().endswith("</svg>"):
+        raise ValueError("a drawing scene's 'svg' must be SVG markup, '<svg ...>...</svg>'")
+    extra = sorted(set(scene) - {"svg", "caption"})
+    if extra:
+        raise ValueError(f"a drawing scene has only 'svg' and 'caption', got also {extra}")
+    caption = scene.get("caption", [])
+    if not isinstance(caption, list) or not all(isinstance(line, str) for line in caption):
+        raise ValueError("a scene's 'caption' must be a list of lines of text")
+    return scene
+
+
 def check_scene(scene: Scene) -> Scene:
     """Check a scene's structure (used by the tests and by the renderer); returns it.
 
     Every grid is rectangular with a kind for every value, every link and step names cells that
-    exist, and every step patches the same grids with grids of the same shape.
+    exist, and every step patches the same grids with grids of the same shape. A drawing scene
+    (``{"svg": markup, "caption": [...]}``) holds SVG markup, lines of text, and nothing to light or play.
     """
+    if "svg" in scene:
+        return _check_drawing(scene)
     names = [g["name"] for g in scene["grids"]]
     if len(set(names)) != len(names):
         raise ValueError(f"grid names must be unique, got {names}")

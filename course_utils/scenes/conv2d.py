@@ -114,7 +114,7 @@ def conv2d_scene(x: torch.Tensor, weight: torch.Tensor, stride: object = 1, padd
         grids.append(grid(names[1][c], "kernel", f"kernel {kh}x{kw}{dil}" if channels == 1 else
                           f"weight[0, {c}]", w3[c], row=c, symbol="⋆"))
         if walk:
-            grids.append(grid(names[2][c], "kernel", "tap x weight",
+            grids.append(grid(names[2][c], "kernel", "input x weight",
                               [[None] * kw for _ in range(kh)], "empty", row=c, symbol="→"))
     grids.append(grid("output", "output", f"output {out_h}x{out_w}", out, row=0, symbol="="))
 
