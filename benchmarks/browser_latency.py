@@ -185,9 +185,10 @@ def main() -> None:
         medians.append(statistics.median(times))
         print(f"{name:28} {label[:22]:22} {medians[-1]:9.1f} {max(times):7.1f} {len(times):3}")
     slider = statistics.median([t for _, _, times in rows for t in times])
+    hover = f"{statistics.median(hover_ms):.1f} ms" if hover_ms else "none (no panel with cells to hover)"
+    play = f"{statistics.median(play_ms):.1f} ms" if play_ms else "none (no panel that plays)"
     print(f"browser latency: slider median {slider:.0f} ms, worst control median {max(medians):.0f} ms over "
-          f"{len(medians)} controls; hover median {statistics.median(hover_ms):.1f} ms; "
-          f"play step median {statistics.median(play_ms):.1f} ms")
+          f"{len(medians)} controls; hover median {hover}; play step median {play}")
 
 
 if __name__ == "__main__":

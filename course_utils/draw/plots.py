@@ -1,7 +1,8 @@
 """matplotlib plots of the course: figures detached from pyplot, photos side by side, PNG (00 onwards).
 
-Grid diagrams (numbered cells) are SVG drawn from scenes (``course_utils.draw.svg``); matplotlib
-stays for plots: histograms, curves, photos. Figures are built with ``matplotlib.figure.Figure``
+Grid diagrams (numbered cells) are SVG drawn from scenes (``course_utils.draw.svg``), and the
+histogram panel of 01 is an SVG plot (``course_utils.draw.plot_svg``); matplotlib stays for the
+other plots: curves, photos, static histograms. Figures are built with ``matplotlib.figure.Figure``
 (not pyplot), so nothing is left open in pyplot's global state. The colours are the course's one
 colour language (``course_utils.draw.colors``).
 """
@@ -196,7 +197,7 @@ def show_images(
 
 
 def figure_to_png(fig: Figure, dpi: float | None = None) -> bytes:
-    """Render a figure to PNG bytes (what the widgets show).
+    """Render a figure to PNG bytes (what a ``CourseFigure`` shows as a cell's output).
 
     Faster than ``fig.savefig``: the figure is rendered once by Agg and the pixels
     are encoded with light PNG compression (a widget redraw is mostly this call).
