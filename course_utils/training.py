@@ -23,6 +23,7 @@ from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
 from torch import nn
 
 from ._checks import check_elements, check_int, check_number
+from ._grad import autograd_on
 from .draw.plots import COLORS, figure_to_png, new_figure
 from .segmentation import ShapesData, _check_images, _check_labels, mean_iou
 
@@ -192,6 +193,7 @@ def _check_model_output(model: nn.Module, data: ShapesData, device: torch.device
         )
 
 
+@autograd_on()  # the learner may have turned gradients off around the call
 def train_segmentation(
     model: nn.Module,
     data: ShapesData,
@@ -218,6 +220,14 @@ def train_segmentation(
     Before the first step the model's output for one image is checked against
     ``data.num_classes``; a loss that becomes NaN or infinite stops training with a
     ``FloatingPointError``. The model is left in eval mode. Introduced in 08_fcn_segmentation.
+
+    Training starts from the model's current weights: called twice with the same model, the
+    second call trains it further (its steps are numbered 1 to ``steps`` again, with a new
+    schedule). To start again, build a fresh model, as notebook 08's training cell does.
+    Autograd is switched on for training, so a call inside ``torch.no_grad()``,
+    ``torch.inference_mode()`` or after ``torch.set_grad_enabled(False)`` trains the same way;
+    the caller's mode is kept. A model built inside ``torch.inference_mode()`` cannot be trained
+    and is refused.
     """
     steps = check_int("steps", steps, minimum=2)  # the learning rate rises, then falls: two steps at least
     batch_size = check_int("batch_size", batch_size, minimum=1)
@@ -234,6 +244,9 @@ def train_segmentation(
         raise TypeError("on_step must be a function on_step(step, loss) or None, "
                         f"got {type(on_step).__name__}")
     model_device = _first_parameter(model).device
+    if any(p.is_inference() for p in model.parameters()):
+        raise ValueError("model was built (or moved) inside torch.inference_mode(): its weights are inference tensors, "
+                         "which autograd cannot train; build it outside that block")
     device = _check_device(device) if device is not None else model_device
     data._check("data.")  # again: its tensors may have been changed in place
     check_elements(f"a batch of {batch_size} images (batch_size {batch_size})",

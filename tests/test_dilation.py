@@ -11,6 +11,7 @@ import time
 
 import numpy as np
 import pytest
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
@@ -51,6 +52,21 @@ def test_measure_with_modules_including_max_pooling():
     net = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(8, 8, 3, dilation=2),
                         nn.MaxPool2d(3, stride=2, dilation=2))
     assert measure_receptive_field(net) == receptive_field(net) == (20, 20)
+
+
+def test_coverage_and_measure_switch_autograd_on_for_themselves(grad_off):
+    """A learner may call them inside torch.no_grad(), torch.inference_mode() or after
+    torch.set_grad_enabled(False): the results are the same, and the learner's mode is kept."""
+    specs = [(3, 1, 1), ((3, 2), (2, 1), (2, 1)), (3, 1, 5)]
+    net = nn.Sequential(nn.Conv2d(3, 8, 3), nn.MaxPool2d(2), nn.Conv2d(8, 8, 3, dilation=2))
+    expected = [coverage_map(specs), coverage_map(specs, margin=2), coverage_map(net)]
+    fields = [measure_receptive_field(specs), measure_receptive_field(net)]
+    with grad_off():
+        got = [coverage_map(specs), coverage_map(specs, margin=2), coverage_map(net)]
+        got_fields = [measure_receptive_field(specs), measure_receptive_field(net)]
+    for g, e in zip(got, expected, strict=True):
+        assert torch.equal(g, e) and not g.requires_grad
+    assert got_fields == fields == [receptive_field(specs), receptive_field(net)]
 
 
 def test_gridding_numbers():

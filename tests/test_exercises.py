@@ -135,6 +135,19 @@ def test_solution_right_and_wrong(key):
     assert "no answer yet" in repr(check(key, ...))
 
 
+def test_check_says_the_same_with_gradients_turned_off(grad_off):
+    """04.3 and 04.4 compute their answers with autograd (coverage_map); no answer may depend on
+    the learner's grad mode."""
+    keys = list(RIGHT)
+    expected = [check(key, answer).text for key, answer in RIGHT.items()]
+    expected += [check(key, WRONG[key][0]).text for key in keys]
+    with grad_off():
+        got = [check(key, answer).text for key, answer in RIGHT.items()]
+        got += [check(key, WRONG[key][0]).text for key in keys]
+    assert got == expected
+    assert "right!" in got[keys.index("04.3")] and "right!" in got[keys.index("04.4")]
+
+
 def test_every_exercise_of_02_to_08_is_tested_and_asked_in_its_notebook():
     numbers = [f"{n:02d}" for n in range(2, 9)]
     for number in numbers:

@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from course_utils import (
+    TrainingMonitor,
     bilinear_kernel,
     bilinear_profile,
     bilinear_upsampler,
@@ -24,6 +25,7 @@ from course_utils import (
     make_shapes_data,
     mean_iou,
     overlap_count,
+    train_segmentation,
 )
 from course_utils.conv.bilinear import steady_counts
 from course_utils.fcn import RECIPE
@@ -206,6 +208,35 @@ def test_08_training_results_are_checked_not_compared():
     assert share and int(share.group(1)) > 75
     assert re.search(r"^300 steps in N s of training$|^300 steps in [\d.]+ s of training$",
                      _outputs(name), re.M)
+
+
+def test_08_running_the_training_cell_again_starts_again():
+    """Section 5's training cell, run twice as a learner would (here on a tiny data set, for 4 steps):
+    the second run trains a fresh network from the same start, not the first run's network further,
+    so what it prints and what section 6 compares is a 4-step run again; the prose says so."""
+    cell, _ = _cell("08_fcn_segmentation.ipynb", "train_segmentation(model, data")
+    source = re.sub(r"^STEPS = 300$", "STEPS = 4", cell.source, flags=re.M)
+    assert "STEPS = 4" in source
+    data = make_shapes_data(40, 10, 16, seed=0)
+    namespace = {
+        "data": data, "device": "cpu", "display": lambda *args: None, "print": lambda *args: None,
+        "build_shapes_fcn": build_shapes_fcn, "TrainingMonitor": TrainingMonitor,
+        "train_segmentation": train_segmentation,
+        # the network section 4 built (and ran once in train mode) before the training cell
+        "model": build_shapes_fcn(num_classes=data.num_classes, init="bilinear", seed=0),
+    }
+    namespace["model"](data.train_images[:2])
+    runs = []
+    for _ in range(2):
+        exec(source, namespace)  # the notebook's own cell
+        runs.append((namespace["model"], namespace["result"]))
+    (first, r1), (second, r2) = runs
+    assert second is not first and r2.steps == r1.steps == 4
+    assert r2.losses == r1.losses and r2.eval_steps == r1.eval_steps == [4] and r2.eval_miou == r1.eval_miou
+    for a, b in zip(first.state_dict().values(), second.state_dict().values(), strict=True):
+        assert torch.equal(a, b)
+    assert ("The cell builds a fresh network each time it runs, from the same seed as the one above: "
+            "`train_segmentation` trains whatever weights a model already has") in _prose("08_fcn_segmentation.ipynb")
 
 
 def _one_jump(masks: torch.Tensor, factor: int, dtype: torch.dtype = torch.float32) -> torch.Tensor:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -108,3 +110,25 @@ def test_nbval_markers_are_spelled_as_nbval_reads_them(path):
             comment = line.strip().lstrip("#").strip()
             if line.strip().startswith("#") and comment.startswith("NBVAL"):
                 assert comment in NBVAL_MARKERS, f"{line!r} is not an nbval marker:\n{cell.source}"
+
+
+@pytest.mark.slow
+def test_notebooks_run_with_warnings_as_errors(tmp_path):
+    """Every notebook runs under nbval with warnings as errors (conftest.py starts each notebook's
+    kernel with PYTHONWARNINGS=error): a cell that warns fails its test, where a learner would see a
+    red warning box. Checked end to end on two small notebooks, with the project's own nbval
+    settings: the one whose cell warns fails, the quiet one passes."""
+    for name, source in [("warns", 'import warnings\nwarnings.warn("a learner would see this")'),
+                         ("quiet", "x = 1")]:
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, tmp_path / f"{name}.ipynb")
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "conftest", "-p", "no:xdist", "-p", "no:randomly",
+         "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"), "-q", "--color=no",
+         str(tmp_path / "warns.ipynb"), str(tmp_path / "quiet.ipynb")],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    out = re.sub(r"\x1b\[[0-9;]*m", "", run.stdout + run.stderr)  # the kernel's traceback is coloured
+    assert run.returncode == 1 and "1 failed, 1 passed" in out, out[-3000:]
+    assert "UserWarning: a learner would see this" in out, out[-3000:]

@@ -190,6 +190,14 @@ def test_receptive_rows_line_up():
         assert all(len(v) == 1 for v in xs.values()), (k, ds)
 
 
+def test_coverage_figure_is_the_same_with_gradients_turned_off(grad_off):
+    stacks = {"(2, 2, 2)": [(3, 1, 2)] * 3, "(1, 2, 5)": [(3, 1, 1), (3, 1, 2), (3, 1, 5)]}
+    expected = coverage_figure(stacks).data
+    with grad_off():
+        got = coverage_figure(stacks).data
+    assert got == expected
+
+
 def test_figures_return_svg_and_refuse_with_sentences():
     assert "<svg" in dilated_kernel_figure(3, (1, 2, 3)).data
     assert "<svg" in coverage_figure({"a": [(3, 1, 2)] * 3}).data

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 
 import numpy as np
@@ -306,6 +307,30 @@ def test_tiny_training_run_is_deterministic(small_data):
     assert not m1.training
     p = predict(m1, small_data.test_images)
     assert p.shape == (20, 32, 32) and p.dtype == torch.int64
+
+
+def test_training_switches_autograd_on_for_itself(small_data, grad_off):
+    """Called inside torch.no_grad(), torch.inference_mode() or after torch.set_grad_enabled(False),
+    train_segmentation trains exactly as it does outside, and leaves the learner's mode as it was."""
+    def run(block):
+        model = build_shapes_fcn(5, seed=1, widths=(8, 8, 16, 16))
+        with block():
+            result = train_segmentation(model, small_data, steps=4, batch_size=4, seed=2, eval_every=2)
+        return model, result
+
+    m1, r1 = run(contextlib.nullcontext)
+    m2, r2 = run(grad_off)
+    assert r2.losses == r1.losses and r2.eval_miou == r1.eval_miou and r2.eval_steps == [2, 4]
+    assert all(torch.equal(p, q) for p, q in zip(m1.state_dict().values(), m2.state_dict().values(), strict=True))
+    assert all(not p.is_inference() and p.requires_grad for p in m2.parameters())
+
+
+def test_training_refuses_a_model_built_in_inference_mode(small_data):
+    with torch.inference_mode():
+        model = build_shapes_fcn(5, seed=1, widths=(8, 8, 16, 16))
+    with pytest.raises(ValueError, match=r"^model was built \(or moved\) inside torch\.inference_mode\(\): its "
+                                         r"weights are inference tensors, which autograd cannot train"):
+        train_segmentation(model, small_data, steps=2, batch_size=2)
 
 
 def test_training_bad_arguments(small_data):

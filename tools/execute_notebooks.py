@@ -28,6 +28,8 @@ NOTEBOOKS = ROOT / "notebooks"
 NUMERIC_ENV = {"ATEN_CPU_CAPABILITY": "avx2", "OMP_NUM_THREADS": "2", "MKL_NUM_THREADS": "2"}
 for name, value in NUMERIC_ENV.items():
     os.environ.setdefault(name, value)
+# Warnings are errors in the kernel, as under the tests (see conftest.py): no stored output shows one.
+KERNEL_ENV = {"PYTHONWARNINGS": "error,ignore::PendingDeprecationWarning:ipykernel.kernelbase"}
 
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -70,7 +72,7 @@ def execute(path: Path) -> float:
         record_timing=False,
         resources={"metadata": {"path": str(path.parent)}},
     )
-    client.execute()
+    client.execute(env={**os.environ, **KERNEL_ENV})
     seconds = time.perf_counter() - start
     nb.metadata.pop("widgets", None)
     for cell in nb.cells:

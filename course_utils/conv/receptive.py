@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from .._checks import check_elements, check_int
+from .._grad import autograd_on
 from .._threads import one_thread
 from .sizes import _flatten_layers, _layer_spec, _per_axis, receptive_field
 
@@ -64,6 +65,8 @@ def coverage_map(layers: object, margin: int = 0) -> torch.Tensor:
 
     Stacks whose map would hold more than ``2**25`` pixels, or cost more than ``2**30``
     multiply-adds, are refused at once (a typo in a kernel size would otherwise take hours).
+    Autograd is switched on for the computation, so the map is the same inside
+    ``torch.no_grad()`` or ``torch.inference_mode()``; the caller's mode is kept.
     """
     margin = check_int("margin", margin, minimum=0)
     specs = layer_specs(layers)
@@ -79,7 +82,7 @@ def coverage_map(layers: object, margin: int = 0) -> torch.Tensor:
     if work > _MAX_WORK:
         raise ValueError(f"coverage_map for these layers would need {work:,} multiply-adds, more than "
                          f"{_MAX_WORK:,} (about a second); use fewer or smaller layers")
-    with one_thread():
+    with one_thread(), autograd_on():  # the learner may have turned gradients off
         x = torch.ones(1, 1, *size, dtype=torch.float64, requires_grad=True)
         y = x
         for k, s, d in specs:

@@ -10,6 +10,7 @@ Slider ranges are fixed: the panel never changes a learner's value. When ``build
 message line of fixed height shows that sentence; :attr:`markup` is empty until a possible setting
 draws again. Tests and benchmarks drive a panel with :meth:`Explorer.set` and
 :meth:`Explorer.sweep`, and read :attr:`scene`, :attr:`markup`, :attr:`message` and :attr:`caption`.
+:meth:`Explorer.close` closes the panel and every widget in it.
 """
 
 from __future__ import annotations
@@ -143,6 +144,8 @@ class Explorer(widgets.VBox):
         Name -> widget. The names are the keyword arguments passed to ``build``.
     title:
         A line of text shown above the controls.
+
+    The panel owns its controls: :meth:`close` closes them with the rest of the panel.
     """
 
     def __init__(self, build: BuildFn, controls: Mapping[str, widgets.ValueWidget], *,
@@ -167,6 +170,8 @@ class Explorer(widgets.VBox):
         self.unexpected: BaseException | None = None
         self.render_ms: list[float] = []
         self._holding = False
+        #: how many times each control's value has changed (a sweep restores only controls it moved last)
+        self._moves = dict.fromkeys(self.controls, 0)
         box = widgets.HBox(list(self.controls.values()),
                            layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
         children: list[widgets.Widget] = [box, self.view]
@@ -176,6 +181,7 @@ class Explorer(widgets.VBox):
         self.add_class("course-explorer")
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
+        self._closed = False
         self.render()
 
     # -- driving the panel ------------------------------------------------------------
@@ -190,16 +196,28 @@ class Explorer(widgets.VBox):
         return bool(self.message)
 
     @contextmanager
-    def hold(self) -> Iterator[None]:
-        """Change several controls without redrawing in between."""
+    def _quiet(self) -> Iterator[None]:
+        """Change controls without redrawing (the caller redraws)."""
         previous, self._holding = self._holding, True
         try:
             yield
         finally:
             self._holding = previous
 
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        """Change several controls without redrawing in between; redraw once when the block ends
+        (even when it raises), if any control moved in it. Inside another hold, the outer one redraws."""
+        outer, moves = not self._holding, sum(self._moves.values())
+        try:
+            with self._quiet():
+                yield
+        finally:
+            if outer and sum(self._moves.values()) != moves:
+                self.render()
+
     def set(self, render: bool = True, **values: Any) -> Explorer:
-        """Set controls by name, then redraw once.
+        """Set controls by name, then redraw once (inside :meth:`hold`, when the hold ends).
 
         A value a control cannot show is refused with a sentence naming the control, never clamped.
         """
@@ -209,18 +227,21 @@ class Explorer(widgets.VBox):
         for name, value in values.items():  # check all before changing any
             _check_value(name, self.controls[name], value)
         try:
-            with self.hold():
+            with self._quiet():
                 for name, value in values.items():
                     try:
                         self.controls[name].value = value
                     except TraitError:
                         raise TypeError(f"{name} must be {_allowed(self.controls[name])}, got {value!r}") from None
         finally:
-            if render:
+            if render and not self._holding:
                 self.render()
         return self
 
     def _on_change(self, change: Mapping[str, Any]) -> None:
+        for name, control in self.controls.items():
+            if control is change["owner"]:
+                self._moves[name] += 1
         if not self._holding:
             self.render()
 
@@ -278,7 +299,10 @@ class Explorer(widgets.VBox):
               limit: int | None = None) -> Iterator[dict[str, Any]]:
         """Visit every setting of the controls (or the values ``choices`` gives for some) and render each.
 
-        Yields the values of each setting after rendering it; the panel is put back afterwards.
+        Yields the values of each setting after rendering it. When the sweep ends, or its consumer
+        stops it (``break``, ``.close()``, or the generator dropped, however much later), every control
+        it moved goes back to its value before the sweep and the panel redraws; a control moved by
+        someone else after the sweep last set it keeps its new value.
         """
         start = self.values
         names = list(self.controls)
@@ -289,16 +313,60 @@ class Explorer(widgets.VBox):
             for value in values:
                 _check_value(name, self.controls[name], value)
         grid = [list(choices[n]) if n in choices else _options(self.controls[n]) for n in names]
+        set_at: dict[str, int] = {}  # each control's move count just after the sweep last set it
         try:
             for combo in itertools.islice(itertools.product(*grid), limit):
-                with self.hold():
+                with self._quiet():
                     for name, value in zip(names, combo, strict=True):
                         self.controls[name].value = value
+                set_at = dict(self._moves)
                 self.render()
                 yield self.values
         finally:
-            with self.hold():
-                for name, value in start.items():
-                    self.controls[name].value = value
-            self.render()
+            # only controls that nobody moved since the sweep set them, and that differ from their start
+            back = {name: start[name] for name, moves in set_at.items()
+                    if self._moves[name] == moves and self.controls[name].value != start[name]}
+            if back:
+                with self._quiet():
+                    for name, value in back.items():
+                        self.controls[name].value = value
+                self.render()
+
+    def close(self) -> None:
+        """Close the panel and every widget in it: the controls (with their layouts and styles),
+        their row, the title and the view. Nothing of the panel stays in the kernel's registry of
+        live widgets; a closed panel cannot be shown again (build a new one). Closing twice is fine."""
+        if getattr(self, "_closed", True):  # closed already, or never fully built
+            return super().close()
+        self._closed = True
+        for control in self.controls.values():
+            control.unobserve(self._on_change, names="value")
+        for widget in _widget_tree(self):
+            if widget is not self:
+                widget.close()
+        # anywidget's watcher of view.js keeps a reference to every view ever made: leave it empty
+        self.view.set_trait("markup", "")
+        self.view.set_trait("links", {})
+        self.view.set_trait("steps", [])
+        self.scene, self.markup, self.render_ms = None, "", []
+        super().close()
+
+
+def _widget_tree(root: widgets.Widget) -> list[widgets.Widget]:
+    """``root`` and every widget it holds (children, layout, style, ...), each once, the deepest first."""
+    found: dict[int, widgets.Widget] = {}
+
+    def visit(widget: widgets.Widget) -> None:
+        if id(widget) in found:
+            return
+        found[id(widget)] = widget  # placeholder against cycles; moved to the end below
+        for name in widget.keys:
+            value = getattr(widget, name, None)
+            for item in value if isinstance(value, list | tuple) else [value]:
+                if isinstance(item, widgets.Widget):
+                    visit(item)
+        found[id(widget)] = found.pop(id(widget))  # after everything it holds
+
+    visit(root)
+    return list(found.values())
 
