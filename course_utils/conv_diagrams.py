@@ -17,15 +17,14 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 import torch.nn.functional as F
-from IPython.display import SVG
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
 from ._checks import check_elements, check_int
 from ._threads import one_thread
+from .draw.figures import Diagram, scene_figure
 from .draw.plots import COLORS, _finite_tensor, new_figure
-from .draw.svg import scene_svg
 from .scenes.conv2d import PADDING_MODES, conv2d_line, group_connections, groups_scene
 
 __all__ = [
@@ -172,11 +171,11 @@ def padding_modes_figure(image: torch.Tensor, padding: int = 16, crop: int = 48)
 
 
 def groups_figure(in_channels: int = 8, out_channels: int = 8, groups: Sequence[int] = (1, 2, 8),
-                  kernel_size: int = 3) -> SVG:
+                  kernel_size: int = 3) -> Diagram:
     """Which input channels (rows) each output channel (columns) sees, one grid per ``groups`` value:
     an orange cell is a ``kernel_size`` x ``kernel_size`` slice of weights; each title counts the
     weights of the layer (bias aside). An SVG from the course's grid renderer.
 
     Introduced in 03_conv2d_parameters.
     """
-    return SVG(scene_svg(groups_scene(in_channels, out_channels, groups, kernel_size)))
+    return scene_figure(groups_scene(in_channels, out_channels, groups, kernel_size))

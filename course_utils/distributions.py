@@ -239,7 +239,9 @@ def histogram_explorer(distribution: str = "both", sample_size: int = 10_000, bi
                                                   ("torch.randn", "randn")], distribution),
         "sample_size": widgets.SelectionSlider(
             options=[(f"{n:,}", n) for n in SAMPLE_SIZES], value=sample_size, description="samples",
-            style={"description_width": "initial"}, layout=widgets.Layout(width="280px"),
+            style={"description_width": "initial"},
+            # room on the right for the readout ("1,000,000" is wider than a slider's readout box)
+            layout=widgets.Layout(width="280px", margin="2px 44px 2px 2px"),
         ),
         "bins": checked_slider("bins", bins, 5, 100, step=5),
         "seed": checked_slider("seed", seed, 0, 9),

@@ -7,15 +7,13 @@ The counts come from the engine (``course_utils.conv.bilinear.overlap_count``), 
 
 from __future__ import annotations
 
-from IPython.display import SVG
-
-from .draw.svg import scene_svg
+from .draw.figures import Diagram, scene_figure
 from .scenes.overlap import overlap_scene
 
 __all__ = ["overlap_figure"]
 
 
-def overlap_figure(kernel_size: int = 3, stride: int = 2, layers: int = 1, *, input_size: int = 4) -> SVG:
+def overlap_figure(kernel_size: int = 3, stride: int = 2, layers: int = 1, *, input_size: int = 4) -> Diagram:
     """Print the caption of the overlap map of a transposed convolution and return the map as SVG.
 
     Ones (``input_size`` x ``input_size``) go through ``layers`` ``ConvTranspose2d`` with a kernel of
@@ -24,4 +22,4 @@ def overlap_figure(kernel_size: int = 3, stride: int = 2, layers: int = 1, *, in
     """
     scene = overlap_scene(kernel_size, stride, layers, input_size)
     print("\n".join(scene["caption"]))
-    return SVG(scene_svg(scene))
+    return scene_figure(scene)

@@ -402,6 +402,7 @@ ROWS = [
     Row(cu.conv2d_scene, lambda: dict(x=_x(4, 4), weight=_x(2, 2)),
         "x:tensor weight:tensor stride:axes1 padding:cpad dilation:axes1 padding_mode:choice walk:bool",
         ok={"stride 10**9": ONE_OUT, "stride 2**40": ONE_OUT}),
+    Row(cu.Diagram, lambda: dict(svg="<svg></svg>", text="a diagram"), "svg:text text:text alt:text"),
     Row(cu.scene_figure, lambda: dict(scene=cu.conv2d_scene(torch.ones(3, 3), torch.ones(2, 2))), "step:int0",
         ok={"step None": DEFAULT}),
     Row(_explorer_set, dict, "bins:int1 distribution:choice"),
@@ -475,7 +476,7 @@ def _norm(r: Any) -> Any:
             for a in r.findobj()]
     if isinstance(r, Image.Image):
         return [r.mode, np.asarray(r)]
-    if type(r).__name__ == "SVG":  # a figure drawn from a scene (IPython.display.SVG): its markup
+    if isinstance(r, cu.Diagram):  # a figure drawn from a scene: its markup
         return r.data
     if isinstance(r, nn.Module):
         return [repr(r), list(r.state_dict().values())]

@@ -7,7 +7,6 @@ import time
 import numpy as np
 import pytest
 import torch
-from IPython.display import SVG
 from matplotlib.figure import Figure
 from torch import nn
 
@@ -21,6 +20,7 @@ from course_utils import (
     padding_modes_figure,
 )
 from course_utils._threads import one_thread
+from course_utils.draw.figures import Diagram
 from course_utils.panels.conv2d import _divisors_of_both
 
 
@@ -70,7 +70,7 @@ def test_divisors_of_both_match_brute_force_and_are_fast():
 def test_static_figures():
     assert isinstance(conv_dimensions_figure(torch.rand(3, 40, 40)), Figure)
     svg = groups_figure(8, 8, (1, 2, 8))
-    assert isinstance(svg, SVG) and svg.data.count('k-data" data-cell') == 64 + 32 + 8
+    assert isinstance(svg, Diagram) and svg.data.count('k-data" data-cell') == 64 + 32 + 8
     assert isinstance(padding_modes_figure(torch.rand(3, 40, 40), padding=8, crop=16), Figure)
     x, w = (torch.arange(48.0) % 3).reshape(3, 4, 4), torch.ones(3, 3, 3)
     svg = multichannel_figure(x, w).data

@@ -163,10 +163,11 @@ STEP_PREDICTION = -5  # notebook 03: "predict output[0,1]"; the answer in the te
 def test_03_step_explorer_prediction():
     """The stepped panel's default: output[0,1] is the prompt's answer, F.conv2d of the panel's numbers."""
     explorer = conv2d_step_explorer()
-    x = torch.tensor(explorer.scene["grids"][0]["values"]), torch.tensor(explorer.scene["grids"][3]["values"])
-    w = torch.tensor(explorer.scene["grids"][1]["values"]), torch.tensor(explorer.scene["grids"][4]["values"])
+    grids = {g["name"]: torch.tensor(g["values"]) for g in explorer.scene["grids"] if "." in g["name"]
+             and not g["name"].startswith(("products", "sum"))}
+    x, w = (grids["input.0"], grids["input.1"]), (grids["kernel.0"], grids["kernel.1"])
     out = F.conv2d(torch.stack(x)[None], torch.stack(w)[None])[0, 0]  # the inputs are drawn padded already
-    assert out.tolist() == explorer.scene["grids"][-1]["values"]
+    assert out.tolist() == next(g for g in explorer.scene["grids"] if g["name"] == "output")["values"]
     assert explorer.scene["steps"][1]["target"] == "output/0/1" and len(explorer.scene["steps"]) == 16  # "step 2 of 16"
     assert out[0, 1].item() == STEP_PREDICTION
 

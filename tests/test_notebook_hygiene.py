@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import subprocess
 import sys
@@ -92,9 +93,31 @@ def test_live_cells_stored_as_a_note_after_a_static_copy(path):
         if notes[0].metadata["course_placeholder"] != "Explorer":
             continue  # a progress bar or a demonstration widget, not a panel
         before = [o for c in cells[max(i - 2, 0): i] for o in c.outputs]
-        assert any({"image/png", "image/svg+xml"} & set(o.get("data", {})) for o in before), (
-            f"the panel cell needs a static copy just before it:\n{cell.source}"
-        )
+        assert any("image/png" in o.get("data", {}) or DIAGRAM in "".join(o.get("data", {}).get("text/html", ""))
+                   for o in before), f"the panel cell needs a static copy just before it:\n{cell.source}"
+
+
+DIAGRAM = '<img class="course-diagram" alt="'
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_static_diagrams_show_before_the_notebook_is_trusted(path):
+    """Every diagram is stored as an <img> of its SVG (text/html, which JupyterLab and Notebook 7 render in an
+    untrusted notebook) with its numbers as text/plain, never as a bare image/svg+xml output (shown as
+    "<IPython.core.display.SVG object>" until the notebook is trusted); the image holds the SVG itself."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in code_cells(nb):
+        for output in cell.outputs:
+            data = output.get("data", {})
+            assert "image/svg+xml" not in data, f"an SVG output that an untrusted notebook does not show:\n{cell.source}"
+            assert "IPython.core.display.SVG object" not in data.get("text/plain", ""), cell.source
+            html = "".join(data.get("text/html", ""))
+            if DIAGRAM in html:
+                source = re.search(r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"', html)
+                assert source, html[:200]
+                svg = base64.b64decode(source.group(1)).decode("utf-8")
+                assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
+                assert data.get("text/plain"), "a diagram keeps its numbers as text for nbval's report"
 
 
 NBVAL_MARKERS = {"NBVAL_IGNORE_OUTPUT", "NBVAL_CHECK_OUTPUT", "NBVAL_RAISES_EXCEPTION", "NBVAL_SKIP"}

@@ -191,7 +191,11 @@ def test_step_explorer_default_scene():
     explorer = conv2d_step_explorer()
     scene = explorer.scene
     names = [g["name"] for g in scene["grids"]]
-    assert names == ["input.0", "kernel.0", "products.0", "input.1", "kernel.1", "products.1", "output"]
+    # the channels side by side, then the story of the sum on a line of its own: sum 0 + sum 1 = output
+    assert names == ["input.0", "input.1", "kernel.0", "products.0", "kernel.1", "products.1", "sum.0", "sum.1",
+                     "output"]
+    assert [g.get("row") for g in scene["grids"]] == [0, 0, 1, 1, 1, 1, 2, 2, 2]
+    assert [g.get("symbol") for g in scene["grids"][-3:]] == [None, "+", "="]
     assert scene["step"] == 0 and len(scene["steps"]) == 16
     first = scene["steps"][0]
     assert first["target"] == "output/0/0" and len(first["cells"]) == 18 and len(first["also"]) == 18

@@ -168,7 +168,8 @@ def test_walk_patches_fill_the_output_and_show_the_products():
         for k, step in enumerate(scene["steps"]):
             i, j = divmod(k, width)
             patch = step["patch"]
-            assert set(patch) == {*names, "output"}
+            sums = [f"sum.{c}" for c in range(len(names))] if len(names) > 1 else []
+            assert set(patch) == {*names, *sums, "output"}
             shown = patch["output"]["values"]
             for r, row in enumerate(shown):
                 for q, v in enumerate(row):
@@ -185,6 +186,8 @@ def test_walk_patches_fill_the_output_and_show_the_products():
                 assert [p for row in products for p in row] == [
                     t * w3[c][m // kw][m % kw] for m, t in enumerate(taps)]
                 total += sum(map(sum, products))
+                if sums:  # each channel's sum, drawn on the line of the output
+                    assert patch[f"sum.{c}"] == {"values": [[sum(map(sum, products))]], "kinds": [["data"]]}
             assert total == out[i][j]
             assert step["text"].startswith(f"output[{i},{j}] = ")
             assert f" = {format_value(out[i][j])}" in step["text"]
@@ -197,7 +200,7 @@ def test_step_text_lists_products_or_channel_sums():
     x3 = torch.ones(2, 3, 3)
     w3 = torch.stack([torch.ones(3, 3), -torch.ones(3, 3) * 2])
     text = conv2d_scene(x3, w3)["steps"][0]["text"]
-    assert text == ("output[0,0] = 9 + (-18) = -9   (the sums of the 3x3 products of channels 0 and 1: "
+    assert text == ("output[0,0] = sum 0 + sum 1 = 9 + (-18) = -9   (sum c adds the 3x3 products of channel c: "
                     "18 products in all)")
 
 
@@ -228,7 +231,7 @@ def check_svg(scene: dict, step: int | None = None) -> ET.Element:
         for r, row in enumerate(content["values"]):
             for c, v in enumerate(row):
                 kind = content["kinds"][r][c]
-                text = format_value(v) if g.get("numbers", True) and kind != "empty" else ""
+                text = format_value(v) if (g.get("numbers", True) or g.get("shade")) and kind != "empty" else ""
                 values[f"{g['name']}/{r}/{c}"] = text
     seen = []
     for cell in root.iter(f"{SVG_NS}g"):

@@ -196,7 +196,7 @@ def check_svg(scene: dict) -> None:
     for g in scene["grids"]:
         for r, row in enumerate(g["values"]):
             for c, v in enumerate(row):
-                shown = format_value(v) if g.get("numbers", True) else ""
+                shown = format_value(v) if g.get("numbers", True) or g.get("shade") else ""
                 assert cells.pop(f"{g['name']}/{r}/{c}") == shown
     assert not cells
     by_line: dict[float, list[tuple[float, float]]] = {}

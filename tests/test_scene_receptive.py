@@ -148,7 +148,7 @@ def svg_checks(scene: dict) -> None:
         g = values[name]
         text = cell.find(SVG_NS + "text").text or ""
         kind = g["kinds"][int(r)][int(c)]
-        expect = format_value(g["values"][int(r)][int(c)]) if g.get("numbers", True) and kind != "empty" else ""
+        expect = format_value(g["values"][int(r)][int(c)]) if (g.get("numbers", True) or g.get("shade")) and kind != "empty" else ""
         assert text == expect, cid
     titles: dict[str, list[tuple[float, float]]] = {}
     for t in root.iter(SVG_NS + "text"):

@@ -11,7 +11,6 @@ import xml.etree.ElementTree as ET
 import pytest
 import torch
 import torch.nn.functional as F
-from IPython.display import SVG
 
 from course_utils import (
     example_input,
@@ -22,6 +21,7 @@ from course_utils import (
     scatter_sum_figure,
     zero_insertion_figure,
 )
+from course_utils.draw.figures import Diagram
 from course_utils.draw.svg import TITLE_PX, _text_width, scene_svg, view_steps
 from course_utils.panels.view import scene_markup
 from course_utils.scenes._scene import check_scene, format_value
@@ -259,12 +259,12 @@ def test_static_figures_are_svg_from_scenes_equal_to_torch(x, w, kwargs):
     torch.testing.assert_close(torch.tensor(final), expected)
     for make in (scatter_figure, scatter_sum_figure):
         figure = make(x, w, **kwargs)
-        assert isinstance(figure, SVG) and figure.data.startswith("<svg")
+        assert isinstance(figure, Diagram) and figure.data.startswith("<svg")
     if all(isinstance(v, int) for v in kwargs.values()):
         zi = zero_insertion_scene(xx, ww, **kwargs)
         torch.testing.assert_close(torch.tensor(_grid(zi, "output")["values"]), expected)
         _check_svg(zi)
-        assert isinstance(zero_insertion_figure(x, w, **kwargs), SVG)
+        assert isinstance(zero_insertion_figure(x, w, **kwargs), Diagram)
 
 
 def test_zero_insertion_kinds():
@@ -348,7 +348,7 @@ def test_panel_snapshot_and_caption():
         in explorer.caption
     assert "nn.ConvTranspose2d(1, 1, kernel_size=2, stride=2, output_padding=1, bias=False)" in explorer.caption
     picture = explorer.snapshot()
-    assert isinstance(picture, SVG) and 'data-cell="output/4/4"' in picture.data
+    assert isinstance(picture, Diagram) and 'data-cell="output/4/4"' in picture.data
     assert explorer.view.step == 0 and len(explorer.view.steps) == 4
     last = explorer.snapshot(step=3)  # another step of the player, drawn by the same renderer
     assert last.data == scene_svg(explorer.scene, 3) and last.data != picture.data

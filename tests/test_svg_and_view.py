@@ -12,7 +12,14 @@ import ipywidgets as widgets
 import pytest
 import torch
 
-from course_utils.draw.svg import CELL_MIN, MAX_WIDTH, NUMBER_PX, scene_svg, view_steps
+from course_utils.draw.svg import (
+    MAX_HEIGHT,
+    MAX_WIDTH,
+    NUMBER_MIN_PX,
+    NUMBER_PX,
+    scene_svg,
+    view_steps,
+)
 from course_utils.panels.explorer import Explorer, int_slider
 from course_utils.panels.view import SceneView, scene_markup
 from course_utils.scenes import check_scene, conv2d_scene, scatter_scene
@@ -34,6 +41,31 @@ def cells_of(svg: str) -> dict[str, tuple[str, str, float]]:
         assert cid not in found, f"cell {cid} drawn twice"
         found[cid] = (text.text or "", g.get("class"), float(rect.get("width")))
     return found
+
+
+def number_sizes(svg: str) -> dict[str, float | None]:
+    """Each grid's number size in px as drawn, or None where the grid leaves its numbers out."""
+    root = ET.fromstring(svg)
+    sizes: dict[str, float | None] = {}
+    for g in root.iter(f"{SVG_NS}g"):
+        if g.get("data-grid") is None:
+            continue
+        if "nonum" in g.get("class").split():
+            sizes[g.get("data-grid")] = None
+            continue
+        styles = {t.get("style") for t in g.iter(f"{SVG_NS}text") if t.get("class") is None}
+        px = {float(re.search(r"font-size:([\d.]+)px", st).group(1)) if st else NUMBER_PX for st in styles}
+        assert len(px) <= 1, f"grid {g.get('data-grid')} mixes number sizes {px}"
+        sizes[g.get("data-grid")] = px.pop() if px else NUMBER_PX
+    return sizes
+
+
+def fits_one_screen(svg: str) -> None:
+    """The drawing fits MAX_WIDTH x MAX_HEIGHT, and every number it shows is at least NUMBER_MIN_PX."""
+    root = ET.fromstring(svg)
+    assert float(root.get("width")) <= MAX_WIDTH and float(root.get("height")) <= MAX_HEIGHT, (
+        root.get("width"), root.get("height"))
+    assert all(px is None or px >= NUMBER_MIN_PX for px in number_sizes(svg).values()), number_sizes(svg)
 
 
 def random_scene(rng: random.Random) -> dict:
@@ -64,9 +96,9 @@ def test_every_cell_reads_back_as_the_scene_value(seed: int) -> None:
                 kind = content["kinds"][r][c]
                 assert f"k-{kind}" in css.split()
                 assert text == ("" if kind == "empty" else format_value(value))
-                assert size >= CELL_MIN - 2  # the rect, inset by the 2 px gap between cells
                 expected += 1
     assert len(drawn) == expected
+    fits_one_screen(scene_svg(scene, step))
 
 
 def test_the_shown_step_is_marked_in_the_static_picture() -> None:
@@ -79,12 +111,22 @@ def test_the_shown_step_is_marked_in_the_static_picture() -> None:
         assert lit == set(frame["cells"]) | set(frame["also"])
 
 
-def test_numbers_are_large_enough_and_lines_wrap_before_the_limit() -> None:
-    svg = scene_svg(conv2d_scene(torch.arange(1.0, 145).reshape(12, 12), torch.ones(3, 3), padding=3))
-    root = ET.fromstring(svg)
-    assert float(root.get("width")) <= MAX_WIDTH + 40  # the legend may be a little wider than the grids
-    assert f"font-size:{NUMBER_PX}px" in svg and NUMBER_PX >= 12
-    assert min(size for _, _, size in cells_of(svg).values()) >= CELL_MIN - 2
+def test_small_drawings_keep_full_size_numbers_and_large_ones_shrink_to_one_screen() -> None:
+    small = scene_svg(conv2d_scene(torch.arange(1.0, 17).reshape(4, 4), torch.ones(3, 3), padding=1))
+    assert set(number_sizes(small).values()) == {NUMBER_PX} and NUMBER_PX >= 12
+    assert min(size for _, _, size in cells_of(small).values()) >= 28  # 30 px cells, inset by 2 px
+    fits_one_screen(small)
+    # 18 x 18 cells with three-digit numbers: at full size the drawing would be about 600 px tall
+    large = scene_svg(conv2d_scene(torch.arange(1.0, 145).reshape(12, 12), torch.ones(3, 3), padding=3))
+    fits_one_screen(large)
+    assert min(size for _, _, size in cells_of(large).values()) < 28  # the cells shrank
+    # a grid too large for readable numbers leaves them out, and keeps each value for hover
+    huge = conv2d_scene(torch.arange(1.0, 1601).reshape(40, 40), torch.ones(3, 3))
+    svg = scene_svg(huge)
+    fits_one_screen(svg)
+    assert number_sizes(svg)["input"] is None
+    assert cells_of(svg)["input/39/39"][0] == "1600"
+    assert ".nonum .c text{display:none;}" in svg
 
 
 def test_titles_never_overlap_even_for_one_cell_grids() -> None:
@@ -167,7 +209,7 @@ def test_the_view_module_is_one_small_offline_es_module() -> None:
     assert not re.search(r"^\s*import\s", source, re.M), "no imports: nothing is fetched"
     assert "http" not in source.replace("http://www.w3.org", "")
     assert "save_changes" not in source, "hover and Play send nothing to the kernel"
-    assert len(source.splitlines()) < 250
+    assert len(source.splitlines()) < 300
     assert SceneView()._esm == source
 
 
@@ -234,3 +276,38 @@ def test_a_panel_never_shows_a_traceback() -> None:
 
     panel = Explorer(build, {"size": widgets.IntSlider(value=1, min=1, max=2)})
     assert panel.message.startswith("Something went wrong") and isinstance(panel.unexpected, ZeroDivisionError)
+
+
+PANELS = sorted(n for n in __import__("course_utils").__all__ if n.endswith("_explorer"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", PANELS)
+def test_every_panel_setting_fits_one_screen(name: str) -> None:
+    """At every setting of every panel (a seeded sample of 600 where a panel has more), the drawing is at
+    most MAX_WIDTH x MAX_HEIGHT and every number it shows is at least NUMBER_MIN_PX (DESIGN.md, "One
+    screen"); the largest drawing of each panel is reported."""
+    import itertools
+
+    import course_utils
+    from course_utils.panels.explorer import _options
+
+    panel = getattr(course_utils, name)()
+    names = list(panel.controls)
+    grid = [_options(panel.controls[n]) for n in names]
+    settings = list(itertools.product(*grid))
+    if len(settings) > 600:
+        settings = random.Random(0).sample(settings, 600)
+    tallest, drawn = 0.0, 0
+    for setting in settings:
+        panel.set(**dict(zip(names, setting, strict=True)))
+        if panel.error:
+            continue
+        drawn += 1
+        if "course-scene" in panel.markup:  # a grid diagram (the histogram is a plot of fixed size)
+            fits_one_screen(panel.markup)
+        root = ET.fromstring(panel.markup)
+        assert float(root.get("width")) <= MAX_WIDTH and float(root.get("height")) <= MAX_HEIGHT
+        tallest = max(tallest, float(root.get("height")))
+    assert drawn > 0
+    print(f"{name}: {drawn} settings drawn, the tallest {tallest:.0f} px")

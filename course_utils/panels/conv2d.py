@@ -21,11 +21,10 @@ from functools import cache
 
 import torch
 import torch.nn.functional as F
-from IPython.display import SVG
 from torch import nn
 
 from .._threads import one_thread
-from ..draw.svg import scene_svg
+from ..draw.figures import Diagram, scene_figure
 from ..scenes._scene import Scene, grid, real_tensor
 from ..scenes.conv2d import PADDING_MODES, _channels, conv2d_line, conv2d_scene, groups_grid
 from .explorer import Explorer, check_option, checked_slider, dropdown
@@ -204,8 +203,7 @@ def multichannel_scene(x: torch.Tensor, weight: torch.Tensor) -> Scene:
                               symbol="="))
             continue
         elif g["name"] == "output":
-            g["title"] = "output: the sum of the rows"
-            g["symbol"] = "Σ"
+            g["title"] = f"output: the {channels} maps above, added up"
         grids.append(g)
     for c in range(channels):  # a part's cell comes from its own channel's window
         for i in range(parts.shape[1]):
@@ -218,7 +216,7 @@ def multichannel_scene(x: torch.Tensor, weight: torch.Tensor) -> Scene:
     return scene
 
 
-def multichannel_figure(x: torch.Tensor, weight: torch.Tensor) -> SVG:
+def multichannel_figure(x: torch.Tensor, weight: torch.Tensor) -> Diagram:
     """The SVG of :func:`multichannel_scene`: each input channel with its kernel slice, the per-channel
     results and their sum (02_convolution_dimensions)."""
-    return SVG(scene_svg(multichannel_scene(x, weight)))
+    return scene_figure(multichannel_scene(x, weight))

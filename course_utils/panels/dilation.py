@@ -10,30 +10,28 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from IPython.display import SVG
-
-from ..draw.svg import scene_svg
+from ..draw.figures import Diagram, scene_figure
 from ..scenes.receptive import coverage_scene, dilated_kernel_scene, receptive_scene
 from .explorer import Explorer, checked_slider
 
 __all__ = ["dilated_kernel_figure", "coverage_figure", "dilation_explorer"]
 
 
-def dilated_kernel_figure(kernel_size: int = 3, dilations: Sequence[int] = (1, 2, 3)) -> SVG:
+def dilated_kernel_figure(kernel_size: int = 3, dilations: Sequence[int] = (1, 2, 3)) -> Diagram:
     """A ``kernel_size`` x ``kernel_size`` kernel drawn at each dilation: its weights (orange, numbered
     ``1 .. k*k``) and the inserted zeros in the holes (hatched), over the span ``d(k-1)+1`` (at most 32
     cells; at most 8 dilations). Introduced in 04_dilated_convolution."""
-    return SVG(scene_svg(dilated_kernel_scene(kernel_size, dilations)))
+    return scene_figure(dilated_kernel_scene(kernel_size, dilations))
 
 
-def coverage_figure(stacks: Mapping[str, object]) -> SVG:
+def coverage_figure(stacks: Mapping[str, object]) -> Diagram:
     """Coverage maps side by side, one per labelled stack (``{"(2, 2, 2)": layers, ...}``, at most 8).
 
     Blue: pixels that reach the central output unit (red outline), darker for more paths, on one
     scale for every map; white: pixels of the receptive field that never reach it. Every map has the
     same cell size. Introduced in 04_dilated_convolution.
     """
-    return SVG(scene_svg(coverage_scene(stacks)))
+    return scene_figure(coverage_scene(stacks))
 
 
 def dilation_explorer(kernel_size: int = 3, dilations: Sequence[int] = (2, 2, 2)) -> Explorer:

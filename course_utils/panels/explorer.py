@@ -18,17 +18,17 @@ from __future__ import annotations
 import html
 import itertools
 import numbers
+import textwrap
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import ipywidgets as widgets
-from IPython.display import SVG
 from traitlets import TraitError
 
 from .._checks import check_choice, check_int, check_number
-from ..draw.svg import scene_svg
+from ..draw.figures import Diagram, scene_figure
 from ..scenes._scene import Scene
 from .view import SceneView, scene_markup
 
@@ -51,6 +51,18 @@ def check_option(name: str, value: object, options: Sequence[Any]) -> Any:
         raise TypeError(f"{name} must be one of {', '.join(map(repr, options))}; "
                         f"got {value!r} ({type(value).__name__})")
     return value
+
+
+#: Printed lines longer than this are wrapped between words (a notebook's output area wraps a long line
+#: anywhere, inside a word too, at the width of a laptop screen).
+PRINT_WIDTH = 92
+
+
+def wrap_lines(text: str, width: int = PRINT_WIDTH) -> str:
+    """``text`` with each line longer than ``width`` wrapped between words, continued with an indent."""
+    return "\n".join(textwrap.fill(line, width, subsequent_indent="    ", break_long_words=False,
+                                    break_on_hyphens=False) if len(line) > width else line
+                     for line in text.splitlines())
 
 
 def int_slider(description: str, value: int, min: int, max: int, step: int = 1) -> widgets.IntSlider:
@@ -89,7 +101,7 @@ def dropdown(description: str, options: Sequence[Any], value: Any = None) -> wid
 def toggle(description: str, value: bool = False) -> widgets.Checkbox:
     """A check box."""
     return widgets.Checkbox(value=value, description=description, indent=False,
-                            layout=widgets.Layout(width="200px"))
+                            layout=widgets.Layout(width="auto"))
 
 
 _INTS = widgets.IntSlider | widgets.BoundedIntText | widgets.Play
@@ -273,7 +285,7 @@ class Explorer(widgets.VBox):
         self.view.refuse(text)
 
     # -- static views and testing ------------------------------------------------------
-    def snapshot(self, step: int | None = None) -> SVG | None:
+    def snapshot(self, step: int | None = None) -> Diagram | None:
         """The drawing for the current values as a static picture (prints the caption first).
 
         Put it in the cell before the live panel, so the notebook reads well where widgets do not
@@ -286,14 +298,12 @@ class Explorer(widgets.VBox):
             print(f"Not possible: {self.message}")
             return None
         if self.caption:
-            print(self.caption)
+            print(wrap_lines(self.caption))
         if step is not None and "svg" in self.scene:
             raise ValueError("step: this panel draws a plot, which has no steps")
-        if step is not None:
-            if not self.scene.get("steps"):
-                raise ValueError("step: this panel's drawing has no steps to choose from")
-            return SVG(scene_svg(self.scene, step))
-        return SVG(self.markup)
+        if step is not None and not self.scene.get("steps"):
+            raise ValueError("step: this panel's drawing has no steps to choose from")
+        return scene_figure(self.scene, step)
 
     def sweep(self, choices: Mapping[str, Sequence[Any]] | None = None, *,
               limit: int | None = None) -> Iterator[dict[str, Any]]:

@@ -9,10 +9,9 @@ Play walks the rows of ``C`` (or the columns of ``C.T``) in the browser.
 from __future__ import annotations
 
 import torch
-from IPython.display import SVG
 
 from .._checks import check_int
-from ..draw.svg import scene_svg
+from ..draw.figures import Diagram, scene_figure
 from ..scenes.matrix import conv_matrix_scene
 from .explorer import Explorer, checked_slider, toggle
 
@@ -23,7 +22,7 @@ _MAX_KERNEL = 8
 
 
 def conv_matrix_figure(weight: torch.Tensor | None = None, input_size: int = 4, stride: int = 1,
-                       padding: int = 0, dilation: int = 1, transposed: bool = False) -> SVG:
+                       padding: int = 0, dilation: int = 1, transposed: bool = False) -> Diagram:
     """The convolution matrix ``C`` (05) as a picture: kernel values orange, structural zeros blank.
 
     ``weight`` is a square ``(k, k)`` kernel, k at most 8 (default: 1..9 as a 3x3). The input and
@@ -40,7 +39,7 @@ def conv_matrix_figure(weight: torch.Tensor | None = None, input_size: int = 4, 
     for name, value, minimum in (("input_size", input_size, 1), ("stride", stride, 1), ("padding", padding, 0),
                                  ("dilation", dilation, 1)):
         check_int(name, value, minimum=minimum)
-    return SVG(scene_svg(conv_matrix_scene(weight, input_size, stride, padding, dilation, transposed)))
+    return scene_figure(conv_matrix_scene(weight, input_size, stride, padding, dilation, transposed))
 
 
 def conv_matrix_explorer(input_size: int = 4, kernel_size: int = 3, stride: int = 1, padding: int = 0,

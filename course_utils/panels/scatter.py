@@ -11,9 +11,8 @@ says why. The still figures (:func:`scatter_figure`, :func:`scatter_sum_figure`,
 from __future__ import annotations
 
 import torch
-from IPython.display import SVG
 
-from ..draw.svg import scene_svg
+from ..draw.figures import Diagram, scene_figure
 from ..scenes.examples import example_input, example_kernel
 from ..scenes.scatter import (
     scatter_scene,
@@ -32,7 +31,7 @@ def _worked(x: torch.Tensor | None, weight: torch.Tensor | None) -> tuple[object
 
 def scatter_figure(x: torch.Tensor | None = None, weight: torch.Tensor | None = None, stride: object = 1,
                    padding: object = 0, output_padding: object = 0, dilation: object = 1,
-                   step: int | None = None) -> SVG:
+                   step: int | None = None) -> Diagram:
     """One step of the scatter (06): input, kernel, this copy, the running sum, the output so far.
 
     ``x`` is ``(H, W)`` and ``weight`` ``(kH, kW)`` (defaults: the worked example); ``step`` is how
@@ -41,21 +40,21 @@ def scatter_figure(x: torch.Tensor | None = None, weight: torch.Tensor | None = 
     ``padding`` crops are pale and the output is framed; hatched cells are zeros no copy reaches.
     """
     x, weight = _worked(x, weight)
-    return SVG(scene_svg(scatter_step_scene(x, weight, stride, padding, output_padding, dilation, step)))
+    return scene_figure(scatter_step_scene(x, weight, stride, padding, output_padding, dilation, step))
 
 
 def scatter_sum_figure(x: torch.Tensor | None = None, weight: torch.Tensor | None = None, stride: object = 1,
-                       padding: object = 0, output_padding: object = 0, dilation: object = 1) -> SVG:
+                       padding: object = 0, output_padding: object = 0, dilation: object = 1) -> Diagram:
     """Every scaled, placed kernel copy side by side, then their sum and, when padding crops, the output (06).
 
     Takes the arguments of :func:`scatter_figure` (but no ``step``); ``x`` has at most 16 elements.
     """
     x, weight = _worked(x, weight)
-    return SVG(scene_svg(scatter_sum_scene(x, weight, stride, padding, output_padding, dilation)))
+    return scene_figure(scatter_sum_scene(x, weight, stride, padding, output_padding, dilation))
 
 
 def zero_insertion_figure(x: torch.Tensor | None = None, weight: torch.Tensor | None = None, stride: int = 1,
-                          padding: int = 0, output_padding: int = 0, dilation: int = 1) -> SVG:
+                          padding: int = 0, output_padding: int = 0, dilation: int = 1) -> Diagram:
     """The same result by zero insertion (06): spread and pad the input, convolve with the flipped kernel.
 
     ``stride - 1`` zeros go between input elements, ``dilation*(k-1) - padding`` around them (plus
@@ -63,7 +62,7 @@ def zero_insertion_figure(x: torch.Tensor | None = None, weight: torch.Tensor | 
     flipped in both axes then gives the transposed convolution. The four arguments are ints here.
     """
     x, weight = _worked(x, weight)
-    return SVG(scene_svg(zero_insertion_scene(x, weight, stride, padding, output_padding, dilation)))
+    return scene_figure(zero_insertion_scene(x, weight, stride, padding, output_padding, dilation))
 
 
 def scatter_explorer(input_size: int = 2, kernel_size: int = 2, stride: int = 1, dilation: int = 1,

@@ -38,8 +38,10 @@ def scene_markup(scene: Scene) -> tuple[str, dict[str, Any]]:
 class SceneView(anywidget.AnyWidget):
     """The drawing, its links and steps, the message line and the caption of one panel."""
 
-    _esm = _HERE / "view.js"
-    _css = _HERE / "view.css"
+    # the module and its style as text: a file path would make anywidget watch the file and keep every
+    # view ever made alive through the watcher
+    _esm = (_HERE / "view.js").read_text(encoding="utf-8")
+    _css = (_HERE / "view.css").read_text(encoding="utf-8")
 
     markup = traitlets.Unicode("").tag(sync=True)
     links = traitlets.Dict().tag(sync=True)
@@ -47,6 +49,9 @@ class SceneView(anywidget.AnyWidget):
     step = traitlets.Int(0).tag(sync=True)
     message = traitlets.Unicode("").tag(sync=True)
     caption = traitlets.Unicode("").tag(sync=True)
+    #: counts the scenes sent: the browser redraws on each, even when the markup did not change
+    #: (two settings can draw alike and differ in their links and steps)
+    drawing = traitlets.Int(0).tag(sync=True)
     #: counts the kernel's answers (a drawing or a message), so the page knows each one arrived
     revision = traitlets.Int(0).tag(sync=True)
 
@@ -58,7 +63,8 @@ class SceneView(anywidget.AnyWidget):
             self.step = data["step"]
             self.caption = caption
             self.message = ""
-            self.markup = markup  # the browser redraws when it changes
+            self.markup = markup
+            self.drawing += 1  # the browser redraws on this, whatever else changed
             self.revision += 1
 
     def refuse(self, message: str) -> None:

@@ -9,7 +9,9 @@ A scene is a JSON-serialisable dict:
   ``[top, left, height, width, style]`` drawn over the cells, ``style`` one of :data:`OUTLINES`),
   ``"numbers"`` (``False`` draws the cells without their values, for large maps), ``"shade"``
   (``True`` tints each data cell by its value, for count maps), ``"peak"`` (the value shaded in full
-  colour, so several maps share one scale) and ``"cell"`` (the cell size in px of a grid without numbers).
+  colour, so several maps share one scale), ``"cell"`` (the cell size in px of a grid without numbers)
+  and ``"align"`` (``"left"``: the cells start at the left of the grid's column, under a title that
+  starts there too, so that grids on different lines stay aligned however wide their titles are).
 - ``"links"``: cell id (``"grid/row/col"``) -> the cell ids it depends on or feeds, for hover.
 - ``"steps"``: the frames of an animation, each a dict that names the cells it lights: ``"target"``
   or ``"source"`` (one cell id), ``"cells"`` (cell ids), and optionally ``"also"`` (more cell ids to
@@ -145,6 +147,8 @@ def check_scene(scene: Scene) -> Scene:
         bad = {k for row in g["kinds"] for k in row} - set(KINDS)
         if bad:
             raise ValueError(f"grid {g['name']!r}: unknown kinds {sorted(bad)}; allowed: {KINDS}")
+        if g.get("align", "center") not in ("center", "left"):
+            raise ValueError(f"grid {g['name']!r}: align must be 'center' or 'left', got {g['align']!r}")
         for outline in g.get("outlines", []):
             if outline[4] not in OUTLINES:
                 raise ValueError(f"grid {g['name']!r}: outline style must be one of {OUTLINES}")

@@ -105,18 +105,38 @@ def conv2d_scene(x: torch.Tensor, weight: torch.Tensor, stride: object = 1, padd
     kinds = [["data" if top <= r < top + h and left <= c < left + w else "padding" for c in range(pw)]
              for r in range(ph)]
     grids: list[dict[str, Any]] = []
-    for c in range(channels):
-        size = f"input {h}x{w}" + (f", padded to {ph}x{pw}" if (ph, pw) != (h, w) else "")
-        title = size if channels == 1 else f"channel {c}: {size}"
-        outlines = [[top, left, h, w, "data"]] if (ph, pw) != (h, w) else []
-        grids.append(grid(names[0][c], "input", title, padded[c], kinds, row=c, outlines=outlines))
-        dil = f", dilation {d[0] if d[0] == d[1] else d}" if d != (1, 1) else ""
-        grids.append(grid(names[1][c], "kernel", f"kernel {kh}x{kw}{dil}" if channels == 1 else
-                          f"weight[0, {c}]", w3[c], row=c, symbol="⋆"))
-        if walk:
-            grids.append(grid(names[2][c], "kernel", "input x weight",
-                              [[None] * kw for _ in range(kh)], "empty", row=c, symbol="→"))
-    grids.append(grid("output", "output", f"output {out_h}x{out_w}", out, row=0, symbol="="))
+    size = f"{h}x{w}" + (f", padded to {ph}x{pw}" if (ph, pw) != (h, w) else "")
+    dil = f", dilation {d[0] if d[0] == d[1] else d}" if d != (1, 1) else ""
+    outlines = [[top, left, h, w, "data"]] if (ph, pw) != (h, w) else []
+    if walk and channels > 1:
+        # stepped over channels, side by side so that it fits one screen: the inputs on the first line,
+        # each channel's weights and products on the second, and on the third the story of the sum:
+        # sum 0 + sum 1 (+ sum 2) = output, drawn after every channel, not beside one of them
+        for c in range(channels):
+            grids.append(grid(names[0][c], "input", f"input channel {c}", padded[c], kinds, row=0,
+                              outlines=outlines))
+        for c in range(channels):
+            grids.append(grid(names[1][c], "kernel", f"weight[0, {c}]", w3[c], row=1))
+            grids.append(grid(names[2][c], "kernel", f"products {c}", [[None] * kw for _ in range(kh)],
+                              "empty", row=1, symbol="→"))
+        for c in range(channels):
+            grids.append(grid(f"sum.{c}", "kernel", f"sum {c}", [[None]], "empty", row=2,
+                              **({"symbol": "+"} if c else {})))
+        grids.append(grid("output", "output", f"output {out_h}x{out_w}", out, row=2, symbol="="))
+    else:
+        for c in range(channels):
+            title = f"input {size}" if channels == 1 else f"channel {c}: input {size}"
+            grids.append(grid(names[0][c], "input", title, padded[c], kinds, row=c, outlines=outlines))
+            grids.append(grid(names[1][c], "kernel", f"kernel {kh}x{kw}{dil}" if channels == 1 else
+                              f"weight[0, {c}]", w3[c], row=c, symbol="⋆"))
+            if walk:
+                grids.append(grid(names[2][c], "kernel", "input x weight",
+                                  [[None] * kw for _ in range(kh)], "empty", row=c, symbol="→"))
+        if channels == 1:
+            grids.append(grid("output", "output", f"output {out_h}x{out_w}", out, row=0, symbol="="))
+        else:  # the channels add up into the output, drawn after every channel, not beside one
+            grids.append(grid("output", "output", f"output {out_h}x{out_w}: the channels added up", out,
+                              row=channels, symbol="Σ"))
 
     links: dict[str, list[str]] = {}
     steps = []
@@ -159,9 +179,10 @@ def _step(target: str, cells: list[str], kernel_cells: list[str], plain: _Plain,
                            for c in range(channels) for u in range(kh) for v in range(kw))
         text = f"output[{i},{j}] = {terms} = {total}"
     elif channels > 1:
+        names = " + ".join(f"sum {c}" for c in range(channels))
         sums = " + ".join(_term(sum(map(sum, products[c]))) for c in range(channels))
-        text = (f"output[{i},{j}] = {sums} = {total}   (the sums of the {kh}x{kw} products of channels "
-                f"{', '.join(map(str, range(channels - 1)))} and {channels - 1}: {count} products in all)")
+        text = (f"output[{i},{j}] = {names} = {sums} = {total}   (sum c adds the {kh}x{kw} products of "
+                f"channel c: {count} products in all)")
     else:
         text = f"output[{i},{j}] = the sum of its {count} products weight·input ({kh}x{kw} taps) = {total}"
     step: dict[str, Any] = {"target": target, "cells": cells, "also": kernel_cells, "text": text}
@@ -169,6 +190,8 @@ def _step(target: str, cells: list[str], kernel_cells: list[str], plain: _Plain,
         patch = {}
         for c, name in enumerate(products_names):
             patch[name] = {"values": products[c], "kinds": [["data"] * kw for _ in range(kh)]}
+            if channels > 1:
+                patch[f"sum.{c}"] = {"values": [[sum(map(sum, products[c]))]], "kinds": [["data"]]}
         out = plain.out  # rows done, the row being filled, rows to come (unchanged rows are shared lists)
         height, width = len(out), len(out[0])
         full, empty = ["data"] * width, ["empty"] * width

@@ -91,8 +91,9 @@ def conv_matrix_scene(weight: torch.Tensor, input_size: object = 4, stride: obje
         grid("output", "output", f"output {big[0]}x{big[1]}",
              [[float(r * big[1] + c) for c in range(big[1])] for r in range(big[0])], row=0),
         grid("input.flat", "input", f"{name_x}, flattened" if wide else name_x,
-             [[float(j) for j in range(n_small)]], row=1, **flat),
+             [[float(j) for j in range(n_small)]], row=1, align="left", **flat),
         grid("matrix", "kernel", f"{name_m} {n_big}x{n_small}" if wide else name_m, matrix, mat_kinds, row=2,
+             align="left",
              **({"numbers": False, "shade": True, "cell": small_cell} if shade else {})),
         grid("output.flat", "output", name_y, [[float(i)] for i in range(n_big)], row=2, **flat),
     ]
