@@ -182,7 +182,8 @@ def measure(names: list[str], presses: int, hovers: int) -> tuple[list, list[flo
                         controls = panel.locator(selector)
                         for nth in range(controls.count()):
                             control = controls.nth(nth)
-                            label = control.locator(".widget-label, .widget-label-basic").first.inner_text().strip()
+                            texts = control.locator(".widget-label, .widget-label-basic").all_inner_texts()
+                            label = next((t.strip() for t in texts if t.strip("\u200b \n")), kind)
                             rows.append((name, f"{label} ({kind})",
                                          _presses(page, index, control, control.locator(target).first, kind,
                                                   presses)))

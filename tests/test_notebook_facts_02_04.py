@@ -9,7 +9,9 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
+from pathlib import Path
 
+import nbformat
 import pytest
 import torch
 import torch.nn.functional as F
@@ -170,6 +172,13 @@ def test_03_step_explorer_prediction():
     assert out.tolist() == next(g for g in explorer.scene["grids"] if g["name"] == "output")["values"]
     assert explorer.scene["steps"][1]["target"] == "output/0/1" and len(explorer.scene["steps"]) == 16  # "step 2 of 16"
     assert out[0, 1].item() == STEP_PREDICTION
+    # the folded answer: channel 0's products add up to -2, channel 1's to -3 (the sums the panel shows)
+    sums = [explorer.scene["steps"][1]["patch"][f"sum.{c}"]["values"][0][0] for c in range(2)]
+    assert sums == [-2.0, -3.0] and sum(sums) == STEP_PREDICTION
+    nb = nbformat.read(Path(__file__).resolve().parents[1] / "notebooks" / "03_conv2d_parameters.ipynb", as_version=4)
+    answer = next(c.source for c in nb.cells if c.source.startswith("<details><summary><b>The answer</b>"))
+    assert "add up to -2 and channel 1's to -3, so `output[0,1] = -2 + (-3) = -5`" in " ".join(answer.split())
+    assert not any("stepper.scene" in c.source for c in nb.cells)  # the answer is not printed below the question
 
 
 def test_03_groups_counts():

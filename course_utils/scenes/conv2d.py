@@ -174,7 +174,7 @@ def _step(target: str, cells: list[str], kernel_cells: list[str], plain: _Plain,
                 for c in range(channels)]
     total = format_value(plain.out[i][j])
     count = channels * kh * kw
-    if count <= _LISTED:
+    if count <= _LISTED and channels == 1:
         terms = " + ".join(f"{_term(weight[c][u][v])}·{_term(windows[c][u][v])}"
                            for c in range(channels) for u in range(kh) for v in range(kw))
         text = f"output[{i},{j}] = {terms} = {total}"
