@@ -402,6 +402,7 @@ ROWS = [
     Row(cu.conv2d_scene, lambda: dict(x=_x(4, 4), weight=_x(2, 2)),
         "x:tensor weight:tensor stride:axes1 padding:cpad dilation:axes1 padding_mode:choice walk:bool",
         ok={"stride 10**9": ONE_OUT, "stride 2**40": ONE_OUT}),
+    Row(cu.hint, lambda: dict(key="01.1"), "key:key"),
     Row(cu.Diagram, lambda: dict(svg="<svg></svg>", text="a diagram"), "svg:text text:text alt:text"),
     Row(cu.scene_figure, lambda: dict(scene=cu.conv2d_scene(torch.ones(3, 3), torch.ones(2, 2))), "step:int0",
         ok={"step None": DEFAULT}),

@@ -2,9 +2,19 @@
 
 Each notebook's exercises live in a module ``exNN.py`` of this package (``NN``
 being the notebook number) and are registered with :func:`exercise`. ``check``
-loads that module on first use, compares the answer and says right or wrong,
-with a hint when it is wrong. The expected answers are computed (often with
-PyTorch), never typed in by hand.
+loads that module on first use, compares the answer and says right or wrong.
+The expected answers are computed (often with PyTorch), never typed in by hand.
+
+Hints come only when they are asked for: with no answer yet, ``check`` says just
+that; a first wrong answer gets the exercise's first hint, a second wrong answer
+a stronger one, and ``hint("01.2")`` gives the next hint on request. So a stored
+notebook never shows a hint next to its question.
+
+``check`` leaves the learner's session as it found it: it draws nothing from the
+global random generators (torch, NumPy, ``random``), and after running a
+learner's function it restores the default dtype, the grad mode, the number of
+threads and those generators; each case of a code exercise has a time limit
+(:data:`~course_utils.exercises._code.CASE_SECONDS`), and its messages are short.
 
 How answers are compared (:func:`answers_match`):
 
@@ -26,8 +36,8 @@ How answers are compared (:func:`answers_match`):
 - Text answers are compared ignoring case and surrounding spaces.
 
 An answer of a kind that cannot match (text where a number is expected, a dict,
-a tensor on the ``meta`` device) is simply wrong: ``check`` says "not yet" with
-the hint, never raises.
+a tensor on the ``meta`` device) is simply wrong: ``check`` says "not yet", never
+raises.
 
 A *code exercise* asks for a function (``check("02.5", conv1d_by_hand)``): it is
 registered with ``cases``, and its solution returns the reference function.
@@ -50,10 +60,10 @@ from typing import Any
 import torch
 
 from .._checks import check_int
-from ._code import Cases
+from ._code import Cases, session_kept, short_repr
 from ._code import run as _run_code
 
-__all__ = ["check", "exercise", "Exercise", "Verdict", "EXERCISES", "answers_match"]
+__all__ = ["check", "hint", "exercise", "Exercise", "Verdict", "EXERCISES", "answers_match"]
 
 
 @dataclass(frozen=True)
@@ -73,6 +83,12 @@ class Exercise:
     digits: int = 4
     cases: Cases | None = None
     n_cases: int = 8
+    hint2: str = ""
+
+    @property
+    def hints(self) -> tuple[str, ...]:
+        """The hints in the order they are given: the first, then a stronger one (when there is one)."""
+        return (self.hint, self.hint2) if self.hint2 else (self.hint,)
 
 
 @dataclass(frozen=True)
@@ -93,13 +109,18 @@ class Verdict:
 #: Every exercise loaded so far, by key ("01.2").
 EXERCISES: dict[str, Exercise] = {}
 
+#: How many hints of each exercise this session has shown (a wrong answer or hint() shows the next one).
+_HINTS_SHOWN: dict[str, int] = {}
+
 
 def exercise(
-    key: str, question: str, hint: str, explanation: str = "", *, digits: int = 4,
+    key: str, question: str, hint: str, explanation: str = "", *, hint2: str = "", digits: int = 4,
     cases: Cases | None = None, n_cases: int = 8,
 ) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
     """Decorator registering ``solution`` (a function computing the answer) under ``key``.
 
+    ``hint`` is given after a first wrong answer, ``hint2`` (a stronger one, short of the answer)
+    after a second; ``hint(key)`` gives them on request. No hint is shown with the question.
     ``digits``: significant digits a decimal answer must agree to (integers must be exact).
     ``cases``: makes it a code exercise; ``solution()`` then returns the reference function,
     and ``cases(generator)`` draws the positional arguments of one test case.
@@ -108,7 +129,7 @@ def exercise(
     n_cases = check_int("n_cases", n_cases, minimum=1)
 
     def register(solution: Callable[[], Any]) -> Callable[[], Any]:
-        EXERCISES[key] = Exercise(key, question, solution, hint, explanation, digits, cases, n_cases)
+        EXERCISES[key] = Exercise(key, question, solution, hint, explanation, digits, cases, n_cases, hint2)
         return solution
 
     return register
@@ -185,8 +206,12 @@ def answers_match(given: Any, expected: Any, digits: int = 4) -> bool:
 
 
 def _load(key: str) -> Exercise:
+    if isinstance(key, str) and key.count(".") == 1 and all(part.isdigit() for part in key.split(".")) \
+            and len(key.split(".")[0]) == 1:
+        raise ValueError(f"key {key!r}: exercise keys have a two-digit notebook number, did you mean "
+                         f"{'0' + key!r}?")
     if not isinstance(key, str) or "." not in key:
-        raise ValueError(f"key must look like '01.2' (notebook.exercise), got {key!r}")
+        raise ValueError(f"key must look like '01.2' (notebook.exercise), got {short_repr(key)}")
     if key not in EXERCISES:
         module = f"{__name__}.ex{key.split('.')[0]}"
         try:
@@ -200,24 +225,51 @@ def _load(key: str) -> Exercise:
     return EXERCISES[key]
 
 
+def _next_hint(item: Exercise) -> str:
+    """The next hint of ``item`` (the last one again once all were shown), as a line to print."""
+    shown = min(_HINTS_SHOWN.get(item.key, 0) + 1, len(item.hints))
+    _HINTS_SHOWN[item.key] = shown
+    text = f"Hint: {item.hints[shown - 1]}"
+    if shown < len(item.hints):
+        text += f"\n(Another wrong answer, or hint({item.key!r}), gives a stronger hint.)"
+    return text
+
+
+def hint(key: str) -> Verdict:
+    """The next hint of exercise ``key``: the first, then a stronger one (introduced in 00_start_here).
+
+    ``check`` gives them too, one per wrong answer; with no answer yet it gives none.
+    """
+    item = _load(key)
+    shown = _HINTS_SHOWN.get(key, 0)
+    text = _next_hint(item)
+    if shown >= len(item.hints):
+        text += "\n(That was the last hint: the explanation comes with the right answer.)"
+    return Verdict(key, False, f"Exercise {key}: {text}")
+
+
 def check(key: str, answer: Any) -> Verdict:
-    """Say whether ``answer`` is right for exercise ``key``, with a hint when it is not.
+    """Say whether ``answer`` is right for exercise ``key``; a wrong answer gets the next hint.
 
     Introduced in 01_rand_vs_randn. Integers must be exact, decimals right to 4
     significant digits (see this module's docstring for the full rules). For a code
     exercise ``answer`` is the learner's function: it is run on seeded random cases
-    and compared with the reference (introduced in 02_convolution_dimensions).
+    and compared with the reference (introduced in 02_convolution_dimensions). With no
+    answer yet (``...`` or ``None``) it says only that.
     """
     item = _load(key)
-    if item.cases is not None and answer is not None and answer is not Ellipsis:
-        status, text = _run_code(key, item.solution, item.cases, item.n_cases, answer)
-        if status == "right":
-            return Verdict(key, True, f"{text} {item.explanation}".rstrip())
-        return Verdict(key, False, f"{text}\nHint: {item.hint}")
     if answer is None or answer is Ellipsis:
-        text = f"Exercise {key}: no answer yet. Replace ... with yours.\nHint: {item.hint}"
-        return Verdict(key, False, text)
-    expected = item.solution()
+        return Verdict(key, False, f"Exercise {key}: no answer yet. Replace ... with your answer and run the "
+                                   "cell again.")
+    with session_kept():  # nothing drawn from the learner's random generators, nothing left changed
+        if item.cases is not None:
+            status, text = _run_code(key, item.solution, item.cases, item.n_cases, answer)
+            if status == "right":
+                return Verdict(key, True, f"{text} {item.explanation}".rstrip())
+            if status == "missing":
+                return Verdict(key, False, text)
+            return Verdict(key, False, f"{text}\n{_next_hint(item)}")
+        expected = item.solution()
     try:
         correct = answers_match(answer, expected, item.digits)
     except (TypeError, ValueError, RuntimeError):  # an answer that cannot be read: a meta tensor
@@ -227,5 +279,4 @@ def check(key: str, answer: Any) -> Verdict:
         if item.explanation:
             text += f" {item.explanation}"
         return Verdict(key, True, text)
-    text = f"Exercise {key}: not yet ({answer!r} is not it).\nHint: {item.hint}"
-    return Verdict(key, False, text)
+    return Verdict(key, False, f"Exercise {key}: not yet ({short_repr(answer)} is not it).\n{_next_hint(item)}")
