@@ -60,6 +60,7 @@ from typing import Any
 import torch
 
 from .._checks import check_int
+from .._grad import autograd_on
 from ._code import Cases, session_kept, short_repr
 from ._code import run as _run_code
 
@@ -261,7 +262,9 @@ def check(key: str, answer: Any) -> Verdict:
     if answer is None or answer is Ellipsis:
         return Verdict(key, False, f"Exercise {key}: no answer yet. Replace ... with your answer and run the "
                                    "cell again.")
-    with session_kept():  # nothing drawn from the learner's random generators, nothing left changed
+    # nothing drawn from the learner's random generators, nothing left changed; the answers that autograd
+    # computes come out the same under the learner's no_grad or inference_mode
+    with session_kept(), autograd_on():
         if item.cases is not None:
             status, text = _run_code(key, item.solution, item.cases, item.n_cases, answer)
             if status == "right":

@@ -13,7 +13,8 @@ from . import exercise
 
 @exercise("02.1", "nn.Conv3d(3, 8, kernel_size=3) on a clip of shape (1, 3, 16, 112, 112): "
           "what is the output shape, as a tuple?",
-          hint="Channels become out_channels; each of the 3 sliding axes (D, H, W) loses k - 1 = 2.",
+          hint="Which axes does a Conv3d slide along, and what happens to the size of each one without padding?",
+          hint2="Channels become out_channels; each sliding axis shrinks by the kernel size minus one.",
           explanation="(1, 8, 14, 110, 110): a 3D convolution slides along depth, height and width.")
 def _conv3d_output_shape() -> tuple[int, ...]:
     with torch.no_grad():
@@ -21,15 +22,17 @@ def _conv3d_output_shape() -> tuple[int, ...]:
 
 
 @exercise("02.2", "How many learnable parameters (weights and biases) does nn.Conv2d(3, 16, 5) have?",
-          hint="Write down the weight's shape (out, in, kH, kW), multiply, then add the biases.",
+          hint="The parameters are the weight and the bias: what shape does each have?",
+          hint2="The weight is (out_channels, in_channels, kH, kW); the bias has one entry per output channel.",
           explanation="16 * 3 * 5 * 5 = 1200 weights + 16 biases = 1216.")
 def _conv2d_parameters() -> int:
     return sum(p.numel() for p in nn.Conv2d(3, 16, 5).parameters())
 
 
 @exercise("02.3", "nn.Conv1d(2, 4, kernel_size=7) for stereo audio: what is the shape of its weight?",
-          hint="A weight is (out_channels, in_channels, then one kernel size per sliding axis); "
-               "a Conv1d slides along one axis.",
+          hint="Compare with nn.Conv2d's weight (out, in, kH, kW): which part depends on how many axes slide?",
+          hint2="A weight is (out_channels, in_channels, then one kernel size per sliding axis); "
+                "a Conv1d slides along one axis.",
           explanation="(4, 2, 7): each of the 4 filters covers both channels and 7 time steps.")
 def _conv1d_weight_shape() -> tuple[int, ...]:
     return tuple(nn.Conv1d(2, 4, kernel_size=7).weight.shape)
@@ -37,26 +40,30 @@ def _conv1d_weight_shape() -> tuple[int, ...]:
 
 @exercise("02.4", "Suppose a segmentation head maps the 2048 feature channels of a ResNet-50 backbone straight "
           "to 21 classes with nn.Conv2d(2048, 21, kernel_size=1). How many parameters does it have?",
-          hint="A 1x1 convolution is a linear layer from the input channels to the output channels, applied at "
-               "every pixel: count its weight matrix, then add the biases.",
+          hint="Does the number of parameters depend on the image's height and width?",
+          hint2="A 1x1 convolution is a linear layer from the input channels to the output channels, applied at "
+                "every pixel: count its weight matrix, then add the biases.",
           explanation="21 * 2048 = 43008 weights + 21 biases = 43029, whatever the height and width.")
 def _one_by_one_parameters() -> int:
     return sum(p.numel() for p in nn.Conv2d(2048, 21, kernel_size=1).parameters())
 
 
 def _signal_and_kernel(g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    """A signal of 3 to 10 small whole numbers and a kernel of 1 to 3 (sums exact in float32)."""
+    """A signal of 3 to 10 quarters (-5 to 5) and a kernel of 1 to 3 quarters (-3 to 3): fractional values, so
+    an integer accumulator fails, whose products and sums are exact in float32."""
     length = int(torch.randint(3, 11, (), generator=g))
     k = int(torch.randint(1, 4, (), generator=g))
-    x = torch.randint(-5, 6, (length,), generator=g).float()
-    w = torch.randint(-3, 4, (k,), generator=g).float()
+    x = torch.randint(-20, 21, (length,), generator=g).float() / 4
+    w = torch.randint(-12, 13, (k,), generator=g).float() / 4
     return x, w
 
 
 @exercise("02.5", "Write conv1d_by_hand(x, w): the 1D cross-correlation of a signal x of shape (L,) with a "
           "kernel w of shape (k,), no padding, stride 1, as a tensor of shape (L - k + 1,).",
-          hint="Output i is the dot product of w with the window x[i : i + k]; there are L - k + 1 windows. "
-               "Do not flip w: nn.Conv1d does not.",
+          hint="How many positions can a window of k values take in a signal of L values? Compute one output "
+               "value per position, in floating point.",
+          hint2="Output i is the dot product of w with the window x[i : i + k]. Do not flip w: nn.Conv1d does not; "
+                "and keep the result a float tensor (an integer one drops the fractions).",
           explanation="It is what F.conv1d computes for one channel: a cross-correlation, the kernel not flipped.",
           cases=_signal_and_kernel)
 def _conv1d_reference() -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
@@ -69,8 +76,10 @@ def _conv1d_reference() -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
 @exercise("02.6", "In the panel of section 2 with C = 2 input channels and a 3 x 3 kernel: how many products make "
           "each output cell, how many weights does the kernel have, and how many output maps are there? As a "
           "tuple (products per output cell, weights, output maps).",
-          hint="Each input channel has its own 3 x 3 slice of the kernel, one weight per product; the channels' "
-               "sums are added into one output cell.",
+          hint="Move the panel's C slider from 1 to 2 and look at what appears: which lines grow, and what stays "
+               "one grid?",
+          hint2="Each input channel has its own 3 x 3 slice of the kernel, one weight per product; the channels' "
+                "sums are added into one output cell.",
           explanation="(18, 18, 1): two slices of 9 weights, each weight making one product per output cell, all "
                       "added into the one output map. More input channels make the kernel deeper, not the maps more "
                       "numerous: that takes more output channels.")

@@ -16,7 +16,8 @@ from . import exercise
 
 @exercise("08.1", "The backbone gives (1, 512, 11, 16) for a 330 x 500 image: what (H, W) does the "
                   "k64 s32 p16 ConvTranspose2d output?",
-          hint="(size - 1) * 32 - 2 * 16 + 64 for each axis.",
+          hint="Use the transposed convolution's output-size formula of notebook 06, one axis at a time.",
+          hint2="(size - 1) * stride - 2 * padding + kernel_size, with the sizes 11 and 16 of the feature map.",
           explanation="(352, 512): 32 times 11 and 16, not the 330 x 500 of the image.")
 def _fcn_odd_size() -> tuple[int, int]:
     layer = nn.ConvTranspose2d(21, 21, kernel_size=64, padding=16, stride=32)
@@ -25,7 +26,8 @@ def _fcn_odd_size() -> tuple[int, int]:
 
 
 @exercise("08.2", "Truth [0, 0, 0, 1, 1, 2], prediction [0, 0, 1, 1, 2, 2], three classes: mean IoU?",
-          hint="Class 0: intersection 2, union 3. Do the same for classes 1 and 2, then average.",
+          hint="For each class, count the pixels where both say that class, and where either does.",
+          hint2="Class 0: intersection 2, union 3. Do the same for classes 1 and 2, then average the three IoUs.",
           explanation="(2/3 + 1/3 + 1/2) / 3 = 0.5.")
 def _hand_miou() -> float:
     return mean_iou(torch.tensor([0, 0, 1, 1, 2, 2]), torch.tensor([0, 0, 0, 1, 1, 2]), 3)
@@ -34,7 +36,9 @@ def _hand_miou() -> float:
 @exercise("08.3", "nn.ConvTranspose2d(21, 21, kernel_size=64, padding=16, stride=32): number of parameters, "
                   "and number of non-zero weights after bilinear initialisation, as a tuple?",
           hint="Count the weight's entries (in, out, kH, kW) and the biases. Which (in, out) pairs does "
-               "bilinear_kernel fill? Can a tap of a 64-tap tent be 0?",
+               "bilinear_kernel fill?",
+          hint2="bilinear_kernel fills only the pairs with in == out, each with a 64 x 64 tent; can a tap of a "
+                "64-tap tent be 0?",
           explanation="(1806357, 86016): 21 * 21 * 64 * 64 + 21 parameters, 21 * 64 * 64 non-zero weights.")
 def _head_parameters() -> tuple[int, int]:
     layer = nn.ConvTranspose2d(21, 21, kernel_size=64, padding=16, stride=32)
@@ -43,8 +47,10 @@ def _head_parameters() -> tuple[int, int]:
 
 @exercise("08.4", "The shapes FCN's encoder has a receptive field of 57 x 57 with its last convolution dilated by 2. "
                   "What is it with dilation 1 there (one number: the field is square)?",
-          hint="Use receptive_field with (kernel_size, stride, dilation) tuples: full (3, 1, 1), stem (3, 2, 1), "
-               "stage4 (3, 2, 1) and (3, 1, 1), stage8 (3, 2, 1) and the last one.",
+          hint="How much does the last layer add to the field, with dilation 2 and with dilation 1? Its input is "
+               "8 times coarser than the image.",
+          hint2="Use receptive_field with (kernel_size, stride, dilation) tuples: full (3, 1, 1), stem (3, 2, 1), "
+                "stage4 (3, 2, 1) and (3, 1, 1), stage8 (3, 2, 1) and the last one.",
           explanation="41: the last layer adds d * (k - 1) * 8 pixels, 32 with dilation 2 but 16 without. "
                       "The dilation widens the field by 16 pixels at no cost in parameters.")
 def _shapes_fcn_field_without_dilation() -> int:
@@ -56,8 +62,9 @@ def _shapes_fcn_field_without_dilation() -> int:
 
 @exercise("08.5", "How many parameters of build_shapes_fcn(init='frozen') does the optimizer still change (those "
                   "with requires_grad)?",
-          hint="Count p.numel() over model.parameters(), keeping only the ones whose p.requires_grad is True; "
-               "the three frozen layers are up8, up4 and up2.",
+          hint="Freezing sets requires_grad to False: which layers does init='frozen' freeze?",
+          hint2="Count p.numel() over model.parameters(), keeping only the ones whose p.requires_grad is True; "
+                "the three frozen layers are up8, up4 and up2.",
           explanation="161,004: all 162,204 parameters but the 3 x 5 x 5 x 4 x 4 = 1,200 weights of the three "
                       "frozen x2 layers. Freezing removes less than 1% of the parameters, and the bilinear layers "
                       "already do what training would ask of them (interpolate each class on its own), which is "
@@ -78,8 +85,9 @@ def _masks_and_class(g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor, in
 
 @exercise("08.6", "Write iou(prediction, target, cls): the intersection over union of class cls between two "
                   "masks of class indices of the same shape, as a number.",
-          hint="Make two boolean masks, prediction == cls and target == cls; & counts the pixels in both, | the "
-               "pixels in either.",
+          hint="IoU is the number of pixels in both regions over the number in either.",
+          hint2="Make two boolean masks, prediction == cls and target == cls; & counts the pixels in both, | the "
+                "pixels in either; divide as floats.",
           explanation="It matches iou_per_class(prediction, target, num_classes)[cls]; mean_iou averages it over "
                       "the classes.",
           cases=_masks_and_class)
