@@ -35,6 +35,7 @@ RIGHT = {
     "04.2": 64 - sum(2 * d - 2 for d in (1, 2, 4, 8)),
     "04.3": 9 * 9,
     "04.4": 21 * 21 - 19 * 19,
+    "04.6": 19 - 4,  # offsets 3, 7, 11 and 15 of the 19 are never reached
     "05.1": (9, 25),
     "05.2": 4 * 4 * 2 * 3,
     "05.3": 4,
@@ -69,6 +70,7 @@ WRONG = {
     "04.2": [64, 34, 53],  # padding taken to keep the size; padding forgotten; the loss on one side only
     "04.3": [289, 49, 80],  # the whole field; dilation (2, 2, 2) of the notebook
     "04.4": [0, 2, 361],  # no common factor taken for no holes; one axis; the pixels reached
+    "04.6": [19, 225, 9],  # the whole field (no holes, as at stride 1); the 2D count; the first layer's taps only
     "05.1": [(25, 9), (9, 24)],
     "05.2": [480, 36, 95],
     "05.3": [9, 5],
@@ -201,8 +203,20 @@ def output_size(n, k, s, p, d):
     return (n + 2 * p - d * (k - 1) - 1) // s + 1
 
 
-def receptive_field_of(kernel_sizes, dilations):
-    return 1 + sum(d * (k - 1) for k, d in zip(kernel_sizes, dilations, strict=True))
+def receptive_field_of(kernel_sizes, strides, dilations):
+    field, jump = 1, 1
+    for k, s, d in zip(kernel_sizes, strides, dilations, strict=True):
+        field += d * (k - 1) * jump
+        jump *= s
+    return field
+
+
+def field_own_stride_first(kernel_sizes, strides, dilations):
+    field, jump = 1, 1
+    for k, s, d in zip(kernel_sizes, strides, dilations, strict=True):
+        jump *= s  # the layer's own stride applied to its own taps
+        field += d * (k - 1) * jump
+    return field
 
 
 def conv_matrix_1d(w, n):
@@ -256,9 +270,10 @@ CODE = {
         lambda n, k, s, p, d: (n + 2 * p - d * (k - 1) - 1) / s + 1,  # not floored: a float
     ]),
     "04.5": (receptive_field_of, [
-        lambda ks, ds: 1 + sum(k - 1 for k in ks),  # dilation forgotten
-        lambda ks, ds: sum(d * (k - 1) for k, d in zip(ks, ds, strict=True)),  # without the first pixel
-        lambda ks, ds: sum(d * (k - 1) + 1 for k, d in zip(ks, ds, strict=True)),  # spans added
+        lambda ks, ss, ds: 1 + sum(d * (k - 1) for k, d in zip(ks, ds, strict=True)),  # strides forgotten
+        lambda ks, ss, ds: receptive_field_of(ks, ss, [1] * len(ds)),  # dilation forgotten
+        field_own_stride_first,  # a layer's own stride counted in its own widening
+        lambda ks, ss, ds: receptive_field_of(ks, ss, ds) - 1,  # without the first pixel
     ]),
     "05.5": (conv_matrix_1d, [
         lambda w, n: conv_matrix_1d(w.flip(0), n),  # kernel flipped
