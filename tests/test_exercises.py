@@ -27,6 +27,8 @@ RIGHT = {
     "02.3": (4, 2, 7),
     "02.4": 21 * 2048 + 21,
     "02.6": (2 * 3 * 3, 2 * 3 * 3, 1),
+    "02.7": (3 * 32 * 32) * (8 * 28 * 28) / (8 * 3 * 5 * 5),
+    "02.8": 6,
     "03.1": (227 - 11) // 4 + 1,
     "03.2": 128 * (64 // 4) * 3 * 3 + 128,
     "03.3": (4, 5),
@@ -62,6 +64,8 @@ WRONG = {
     "02.3": [(2, 4, 7), (4, 2, 6)],
     "02.4": [21 * 2048, 21 * 512 + 21, 43030],  # no biases; the 512-channel layer of the notebook
     "02.6": [(9, 9, 1), (18, 18, 2), (18, 9, 1), (9, 18, 1)],  # one channel; a map per channel; one slice
+    "02.7": [(3 * 32 * 32) * (8 * 32 * 32) / 600, 3072 * 6272, 600 / 19267584],  # output not shrunk; a count; upside down
+    "02.8": [8, 10, 5],  # every output; every input; one window too few
     "03.1": [56, 54, 55.5, 112],  # 112: the 224 stem of the notebook's table
     "03.2": [73856, 18561],
     "03.3": [(5, 4), (1, 2), (9, 9), 9],  # odd pixel first; dilation forgotten; the total per side; the total

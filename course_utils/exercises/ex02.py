@@ -87,3 +87,44 @@ def _two_channel_counts() -> tuple[int, int, int]:
     layer = nn.Conv2d(2, 1, kernel_size=3, bias=False, device="meta")  # the panel: no bias, no random init
     maps = layer(torch.zeros(1, 2, 4, 4, device="meta")).shape[1]
     return layer.weight[0].numel(), layer.weight.numel(), maps
+
+
+@exercise("02.7", "A dense layer (nn.Linear, without bias) maps a flattened 3 x 32 x 32 image to the flattened output "
+                  "of nn.Conv2d(3, 8, 5, bias=False) (no padding, stride 1), the same numbers in and out. How many "
+                  "times more weights does it have than the convolution? (A decimal, 4 significant digits.)",
+          hint="Count the convolution's weights from its weight shape, and the dense layer's as inputs x outputs; "
+               "the output size needs the shrink of a 5-wide kernel.",
+          hint2="The convolution has 8 x 3 x 5 x 5 weights; its output is 8 x 28 x 28. The dense layer needs one "
+                "weight per (input number, output number) pair.",
+          explanation="3 * 32 * 32 = 3072 inputs, 8 * 28 * 28 = 6272 outputs: 19,267,584 dense weights against 600, "
+                      "about 32,113 times more. The convolution shares its 600 weights across all 784 positions.")
+def _dense_against_conv() -> float:
+    conv = nn.Conv2d(3, 8, 5, bias=False, device="meta")
+    outputs = conv(torch.zeros(1, 3, 32, 32, device="meta")).numel()
+    dense = nn.Linear(3 * 32 * 32, outputs, bias=False, device="meta")
+    return dense.weight.numel() / conv.weight.numel()
+
+
+@exercise("02.8", "A signal x of length 10 goes through nn.Conv1d(1, 1, 3) (no padding). Then x is shifted right by "
+                  "2 steps (two zeros enter on the left, the last two values fall off) and goes through the same "
+                  "layer. For how many of the 8 outputs is the new output exactly the old one moved right by 2, "
+                  "whatever x and the weights are?",
+          hint="Output i reads a window of 3 input values. After the shift, which old values does window i read?",
+          hint2="New window i holds x'[i], x'[i + 1], x'[i + 2] = x[i - 2], x[i - 1], x[i], valid only where no "
+                "index falls before the start of x.",
+          explanation="6: outputs 2 to 7 equal old outputs 0 to 5, the windows that read only shifted input values. "
+                      "Outputs 0 and 1 read the zeros that entered: a convolution is translation-equivariant "
+                      "away from the border.")
+def _shift_equivariant_outputs() -> int:
+    g = torch.Generator().manual_seed(0)
+    layer = nn.Conv1d(1, 1, 3)
+    with torch.no_grad():
+        layer.weight.copy_(torch.rand(1, 1, 3, generator=g) + 0.5)  # no zero weight: no accidental equality
+        layer.bias.zero_()
+        counts = []
+        for _ in range(5):
+            x = torch.rand(1, 1, 10, generator=g) + 0.5
+            shifted = torch.cat([torch.zeros(1, 1, 2), x[..., :-2]], dim=-1)
+            old, new = layer(x)[0, 0], layer(shifted)[0, 0]  # 8 outputs each
+            counts.append(sum(bool(new[i] == old[i - 2]) for i in range(8) if 0 <= i - 2 < 8))
+    return min(counts)  # the count that holds whatever x is (random positive signals and weights)
