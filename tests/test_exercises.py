@@ -40,8 +40,10 @@ RIGHT = {
     "04.6": 19 - 4,  # offsets 3, 7, 11 and 15 of the 19 are never reached
     "05.1": (9, 25),
     "05.2": 4 * 4 * 2 * 3,
-    "05.3": 4,
+    "05.3": 13 * 13,  # taps inside per axis: 2 + 3 + 3 + 3 + 2
     "05.4": torch.tensor([[1.0, 3, 5, 3], [5, 12, 16, 9], [11, 24, 28, 15], [7, 15, 17, 9]]),
+    "05.6": 5 + 5 - 1,
+    "05.7": 7 + 9 + 17 + 19,
     "06.1": 14,
     "06.2": 9.0,
     "06.3": 2,
@@ -77,8 +79,10 @@ WRONG = {
     "04.6": [19, 225, 9],  # the whole field (no holes, as at stride 1); the 2D count; the first layer's taps only
     "05.1": [(25, 9), (9, 24)],
     "05.2": [480, 36, 95],
-    "05.3": [9, 5],
+    "05.3": [225, 100, 144],  # padding taps counted; the 4x4 of section 5; the interior only
     "05.4": [torch.ones(4, 4), torch.ones(3, 3)],
+    "05.6": [10, 1, 4],  # row and column counted twice; the centre only; the 2x2 of y
+    "05.7": [48, 24, 15],  # w[1, 1]; w[0, 0]; stride ignored
     "06.1": [13, 15],
     "06.2": [11.0, 9.001, 8.999],  # 11: the taps not mirrored
     "06.3": [1, 3],

@@ -232,3 +232,15 @@ def test_numbered_up_to_25_rows_and_22_columns_as_notebook_05_says():
     tall = [(h, w, p) for h in range(1, 6) for w in range(1, 23) for p in range(3)
             if (h + 2 * p) * (w + 2 * p) == 25 and h * w <= 22]
     assert tall and all(shape_and_numbers((h, w), 1, p)[2] for h, w, p in tall)  # 25 rows: still numbered
+
+
+def test_the_flattened_output_column_says_it_holds_positions():
+    """The column beside C numbers the elements of y (row i makes y_i); its title says so, not ``y = C @ x``."""
+    w = torch.arange(1.0, 10.0).reshape(3, 3)
+    scene = conv_matrix_scene(w, 4)
+    column = grid_of(scene, "output.flat")
+    assert column["title"] == "y index" and column["values"] == [[0.0], [1.0], [2.0], [3.0]]
+    assert (conv2d_matrix(w, 4) @ torch.arange(16.0)).tolist() == [303.0, 348.0, 483.0, 528.0]  # the values
+    transposed = conv_matrix_scene(w, 4, transposed=True)
+    assert grid_of(transposed, "output.flat")["title"] == "output index"
+    assert grid_of(transposed, "input.flat")["title"] == "y index"  # the small grid y is numbered, not valued

@@ -17,6 +17,8 @@ from . import exercise
     "Rows: one per output element (Ho*Wo); columns: one per input element (H*W). How many windows fit along "
     "one axis of the padded input with stride 2? conv_output_size (imported above) can check your count.",
     "The output is 3x3 (9 rows) and the input 5x5 (25 columns).",
+    hint2="Padding 1 makes the input 7 wide; a 3-wide window at stride 2 starts at 0, 2, 4, ... How many starts "
+    "leave the window inside 7? Square that for the rows, and padding adds no columns.",
 )
 def shape_of_c() -> tuple[int, int]:
     return tuple(conv2d_matrix(torch.ones(3, 3), 5, stride=2, padding=1).shape)
@@ -29,6 +31,8 @@ def shape_of_c() -> tuple[int, int]:
     "How many rows does C have (one per output element)? Without padding every window lies inside the "
     "input, so how many weights does each row hold?",
     "The output is 4x4: 16 rows x 6 weights = 96 of the 16 * 30 = 480 entries; the other 384 are zeros.",
+    hint2="A 2-tall window fits into 5 rows in 5 - 2 + 1 positions, a 3-wide one into 6 columns in 6 - 3 + 1. "
+    "Multiply the number of rows of C by the kernel's 6 weights.",
 )
 def nonzeros() -> int:
     return int((conv2d_matrix(torch.ones(2, 3), (5, 6)) != 0).sum())
@@ -36,13 +40,17 @@ def nonzeros() -> int:
 
 @exercise(
     "05.3",
-    "With padding 1, a 4x4 input and a 3x3 kernel of ones: how many kernel weights does the row of the "
-    "top-left output element hold?",
-    "The window of the top-left output sticks out by one row and one column: those taps read padding.",
-    "Only 2x2 = 4 taps fall on the input; padding adds no columns to C, so the other 5 taps are missing.",
+    "With padding 1, a 5x5 input and a 3x3 kernel: how many entries of C are kernel weights (not structural "
+    "zeros)?",
+    "Padding adds no columns to C: a tap that falls on padding has no entry. Count along one axis first: for "
+    "each of the 5 window positions along a row, how many of its 3 taps land inside the 5 input columns?",
+    "Along one axis the taps inside are 2 + 3 + 3 + 3 + 2 = 13; a tap of the 3x3 window lands inside when both "
+    "its row and its column do, so 13 * 13 = 169 (of 25 * 25 = 625 entries).",
+    hint2="A 2D tap lands inside exactly when its row tap and its column tap both do, so the 2D count is the "
+    "product of the two 1D counts (the sum of taps inside over the window positions, along each axis).",
 )
-def padded_corner_row() -> int:
-    return int((conv2d_matrix(torch.ones(3, 3), 4, padding=1)[0] != 0).sum())
+def padded_weights() -> int:
+    return int((conv2d_matrix(torch.ones(3, 3), 5, padding=1) != 0).sum())
 
 
 @exercise(
@@ -52,6 +60,8 @@ def padded_corner_row() -> int:
     "Build C with conv2d_matrix and compute C.T @ y, or think of C.T @ y as a transposed convolution: "
     "y, seen as a 2x2 image, scatters one copy of w per element. Reshape the 16 values to 4x4.",
     "Each input position collects the weights of every output window that covers it.",
+    hint2="With y all ones, entry (r, c) of the result is the sum of the kernel weights that land on input "
+    "(r, c), one from each window covering it. A corner is covered by one window, the centre cells by four.",
 )
 def transpose_times_ones() -> torch.Tensor:
     w = torch.arange(1.0, 10.0).reshape(3, 3)
@@ -59,10 +69,13 @@ def transpose_times_ones() -> torch.Tensor:
 
 
 def _kernel_and_length(g: torch.Generator) -> tuple[torch.Tensor, int]:
-    """A kernel of 1 to 4 small whole numbers and an input length n of at least its size, up to 8."""
+    """A kernel of 1 to 4 weights and an input length n of at least its size, up to 8.
+
+    The weights are quarters that are never whole (-3.75 to 4.25, exact in binary), so a matrix built in
+    an integer tensor, which truncates them, fails."""
     k = int(torch.randint(1, 5, (), generator=g))
     n = k + int(torch.randint(0, 5, (), generator=g))
-    return torch.randint(-4, 5, (k,), generator=g).float(), n
+    return (torch.randint(-8, 9, (k,), generator=g) + 0.5) / 2, n
 
 
 @exercise(
@@ -74,6 +87,8 @@ def _kernel_and_length(g: torch.Generator) -> tuple[torch.Tensor, int]:
     "the input with: which columns does its window cover, and in which order?",
     "Row i is w placed at columns i to i + k - 1, zeros elsewhere: every row is the row above shifted right "
     "by one (a Toeplitz matrix).",
+    hint2="Start from torch.zeros(n - k + 1, n) (a float tensor: the weights are fractions) and, for each row "
+    "i, write w into the k columns that window i covers. F.conv1d does not flip the kernel.",
     cases=_kernel_and_length,
 )
 def _conv_matrix_reference() -> Callable[[torch.Tensor, int], torch.Tensor]:
@@ -82,3 +97,38 @@ def _conv_matrix_reference() -> Callable[[torch.Tensor, int], torch.Tensor]:
         return F.conv1d(basis, w[None, None])[:, 0, :].T  # (n - k + 1, n)
 
     return conv_matrix_1d
+
+
+@exercise(
+    "05.6",
+    "Panel of section 5 at input 5, kernel 3, stride 2, padding 0, showing C.T: how many of the 25 output "
+    "cells are lit by more than one column of C.T?",
+    "Each column of C.T is one element of the 2x2 grid y: its 3x3 kernel copy, placed at stride 2. Where do "
+    "the four copies start, and which rows and columns do two neighbouring copies share?",
+    "The copies start at rows 0, 2 and columns 0, 2 and cover 3 rows and columns each, so neighbours share "
+    "row 2 or column 2: 5 + 5 - 1 = 9 cells, and the centre (2, 2) gets all four copies.",
+    hint2="Two copies side by side start 2 columns apart but are 3 wide: in which column do they meet? "
+    "Likewise for two copies one above the other. A cell in both such lines is counted once.",
+)
+def overlapping_cells() -> int:
+    columns = conv2d_matrix(torch.ones(3, 3), 5, stride=2).T  # (25, 4): column a is y[a]'s kernel copy
+    return int(((columns != 0).sum(dim=1) > 1).sum())
+
+
+@exercise(
+    "05.7",
+    "A stride-2 convolution with a 3x3 kernel w (no padding) on x = torch.arange(25.).reshape(5, 5); the loss "
+    "is the sum of the outputs. What is the gradient of the loss with respect to w[1, 2]?",
+    "The loss's gradient with respect to every output is 1, so w[1, 2]'s gradient adds up the input pixels it "
+    "multiplies. In each of the 2x2 windows it multiplies one pixel: which, given the windows start 2 apart?",
+    "The windows start at (0, 0), (0, 2), (2, 0) and (2, 2); w[1, 2] sits 1 row down and 2 columns right of a "
+    "window's corner: x at (1, 2), (1, 4), (3, 2), (3, 4) = 7 + 9 + 17 + 19 = 52.",
+    hint2="Add x at (1 + 2i, 2 + 2j) for i, j in {0, 1}: the pixels are stride apart, as in the weight's "
+    "gradient with dilation stride of section 3. x at (r, c) is 5r + c.",
+)
+def weight_gradient() -> int:
+    x = torch.arange(25.0).reshape(1, 1, 5, 5)
+    w = torch.zeros(1, 1, 3, 3, requires_grad=True)
+    with torch.enable_grad():
+        F.conv2d(x, w, stride=2).sum().backward()
+    return int(w.grad[0, 0, 1, 2])

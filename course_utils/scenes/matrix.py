@@ -3,7 +3,8 @@
 :func:`conv_matrix_scene` draws the input and output grids numbered in reading order (the order of
 the flattened vectors), the kernel, the flattened input as a row over the matrix's columns, the
 matrix (values from :func:`~course_utils.conv.matrix.conv2d_matrix`, blank where an entry is a
-structural zero) and the flattened output as a column beside its rows.
+structural zero) and the flattened output's positions as a column beside its rows, titled "y index"
+(row i makes element i: the column numbers the elements, it does not hold their values).
 
 - ``transposed=False``: the matrix is ``C``. A row of ``C`` (any of its cells) links to its weights,
   the input cells of its window and the output element it makes; one step per output element.
@@ -82,7 +83,10 @@ def conv_matrix_scene(weight: torch.Tensor, input_size: object = 4, stride: obje
     small_cell = min(_SMALL_CELL, _SHADED_WIDTH // n_small)  # 7 px for the 81 columns of a 9x9 C.T
     flat: dict[str, Any] = {"numbers": False, "cell": small_cell} if shade else {}
     mat_kinds = [["data" if v else "empty" for v in row] for row in matrix]
-    name_x, name_y, name_m = ("y", "C.T @ y", "C.T") if transposed else ("x", "y = C @ x", "C")
+    # The grids number positions in reading order, not values: the flattened output's column says so in
+    # its title (row i of the matrix makes element i). In C the input x holds 0, 1, ... so its numbers
+    # are its values too; in C.T the small grid y is numbered, whatever values it holds.
+    name_x, name_y, name_m = ("y", "output index", "C.T") if transposed else ("x", "y index", "C")
     wide = n_small * (small_cell if shade else 30) >= 110  # room for the longer titles over the columns
     grids = [
         grid("input", "input", f"{'input y' if transposed else 'input x'} {small[0]}x{small[1]}",
@@ -90,7 +94,8 @@ def conv_matrix_scene(weight: torch.Tensor, input_size: object = 4, stride: obje
         grid("kernel", "kernel", f"kernel {kh}x{kw}", weight, row=0),
         grid("output", "output", f"output {big[0]}x{big[1]}",
              [[float(r * big[1] + c) for c in range(big[1])] for r in range(big[0])], row=0),
-        grid("input.flat", "input", f"{name_x}, flattened" if wide else name_x,
+        grid("input.flat", "input", (f"{name_x} index" if transposed else f"{name_x}, flattened") if wide
+             else name_x,
              [[float(j) for j in range(n_small)]], row=1, align="left", **flat),
         grid("matrix", "kernel", f"{name_m} {n_big}x{n_small}" if wide else name_m, matrix, mat_kinds, row=2,
              align="left",
