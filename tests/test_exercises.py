@@ -32,7 +32,7 @@ RIGHT = {
     "03.1": (227 - 11) // 4 + 1,
     "03.2": 128 * (64 // 4) * 3 * 3 + 128,
     "03.3": (4, 5),
-    "03.4": (15, 16, 17),
+    "03.4": (2, 5, 8, 9),
     "04.1": 1 + 2 * (1 + 2 + 4 + 8),
     "04.2": 64 - sum(2 * d - 2 for d in (1, 2, 4, 8)),
     "04.3": 9 * 9,
@@ -71,7 +71,7 @@ WRONG = {
     "03.1": [56, 54, 55.5, 112],  # 112: the 224 stem of the notebook's table
     "03.2": [73856, 18561],
     "03.3": [(5, 4), (1, 2), (9, 9), 9],  # odd pixel first; dilation forgotten; the total per side; the total
-    "03.4": [(15,), (15, 16), (15, 16, 17, 18), (17, 16, 15), (7, 8)],
+    "03.4": [(8, 9), (2, 5), (2, 5, 8), (9, 8, 5, 2), (2, 5, 8, 9, 10)],  # the end only; the inner ones only
     "04.1": [9, 32],
     "04.2": [64, 34, 53],  # padding taken to keep the size; padding forgotten; the loss on one side only
     "04.3": [289, 49, 80],  # the whole field; dilation (2, 2, 2) of the notebook
@@ -211,6 +211,10 @@ def output_size(n, k, s, p, d):
     return (n + 2 * p - d * (k - 1) - 1) // s + 1
 
 
+def smallest_input(out, k, s, p, d):
+    return (out - 1) * s + d * (k - 1) + 1 - 2 * p
+
+
 def receptive_field_of(kernel_sizes, strides, dilations):
     field, jump = 1, 1
     for k, s, d in zip(kernel_sizes, strides, dilations, strict=True):
@@ -276,6 +280,11 @@ CODE = {
         lambda n, k, s, p, d: (n + p - d * (k - 1) - 1) // s + 1,  # padding on one side only
         lambda n, k, s, p, d: math.ceil((n + 2 * p - d * (k - 1) - 1) / s) + 1,  # rounded up
         lambda n, k, s, p, d: (n + 2 * p - d * (k - 1) - 1) / s + 1,  # not floored: a float
+    ]),
+    "03.6": (smallest_input, [
+        lambda o, k, s, p, d: (o - 1) * s + (k - 1) + 1 - 2 * p,  # dilation forgotten
+        lambda o, k, s, p, d: o * s + d * (k - 1) - 2 * p,  # the largest input, not the smallest
+        lambda o, k, s, p, d: (o - 1) * s + d * (k - 1) + 1 - p,  # padding on one side only
     ]),
     "04.5": (receptive_field_of, [
         lambda ks, ss, ds: 1 + sum(d * (k - 1) for k, d in zip(ks, ds, strict=True)),  # strides forgotten
