@@ -64,7 +64,7 @@ def _arrow(ax: Axes, start: tuple[float, float], end: tuple[float, float], text:
                                  color=COLORS["highlight"], linewidth=1.8, clip_on=False, zorder=30))
     mid = ((start[0] + end[0]) / 2 + offset[0], (start[1] + end[1]) / 2 + offset[1])
     vertical = abs(end[0] - start[0]) < 1e-9
-    ax.text(*mid, text, color=COLORS["highlight"], fontsize=8, ha="center", va="center",
+    ax.text(*mid, text, color=COLORS["highlight"], fontsize=10, ha="center", va="center",
             rotation=90 if vertical else 0, zorder=30)
 
 
@@ -83,8 +83,9 @@ def conv_dimensions_figure(photo: torch.Tensor | None = None) -> Figure:
     photo = _picture("photo", photo, (3,))
     small = F.interpolate(photo[None], size=(96, 96), mode="area")[0].permute(1, 2, 0).numpy()
     fig = new_figure(10.5, 3.4, dpi=90)
-    ax1, ax2, ax3 = fig.subplots(1, 3, width_ratios=[1.25, 1, 1.25])
+    ax1, ax2, ax3 = fig.subplots(1, 3, width_ratios=[1.15, 1.15, 1.2])
 
+    # Every word at least 10 pt (12.5 px at 90 dpi), readable in a notebook at 100% zoom.
     # 1D: a signal, the kernel covers 9 samples and slides along time.
     t = np.arange(64)
     rng = np.random.default_rng(0)
@@ -92,23 +93,38 @@ def conv_dimensions_figure(photo: torch.Tensor | None = None) -> Figure:
     ax1.plot(t, signal, color=COLORS["input"], linewidth=1.2)
     ax1.plot(t, signal, ".", color=COLORS["input"], markersize=3)
     ax1.axvspan(20, 28, color=COLORS["kernel"], alpha=0.35, linewidth=0)
-    _arrow(ax1, (20, -2.0), (44, -2.0), "slides along time (1 axis)", offset=(0, -0.35))
+    _arrow(ax1, (20, -2.0), (44, -2.0), "slides along time (1 axis)", offset=(0, -0.38))
     ax1.set_ylim(-2.7, 1.8)
-    ax1.set_title("Conv1d: a signal (C, L)\nkernel (C, k)", fontsize=9)
+    ax1.set_title("Conv1d: a signal (C, L)\nkernel (C, k)", fontsize=10)
     ax1.set_yticks([])
-    ax1.tick_params(labelsize=7)
-    ax1.set_xlabel("time step", fontsize=8)
+    ax1.tick_params(labelsize=10)
+    ax1.set_xlabel("time step", fontsize=10)
 
-    # 2D: a photo, the kernel is a square window sliding right and down.
-    ax2.imshow(small)
-    ax2.add_patch(Rectangle((60, 12), 16, 16, fill=True, facecolor=COLORS["kernel"], alpha=0.6,
-                            edgecolor=COLORS["kernel"], linewidth=2.5))
-    _arrow(ax2, (20, -6), (70, -6), "width", offset=(0, -6))
-    _arrow(ax2, (-6, 20), (-6, 70), "height", offset=(-8, 0))
-    ax2.set_xlim(-20, 97)
-    ax2.set_ylim(97, -18)
+    # 2D: the photo's C = 3 channel planes one behind the other; the kernel is a box through all of
+    # them (it covers every channel, so it cannot slide along the channels): it slides right and down.
+    planes, shift = 3, 14
+    tints = [np.array(c) for c in ((1.0, 0.2, 0.2), (0.2, 0.85, 0.2), (0.3, 0.45, 1.0))]
+    for c in reversed(range(planes)):
+        x0, y0 = c * shift, -c * shift
+        plane = small[..., c:c + 1] * tints[c]  # channel c: from black to its own colour
+        ax2.imshow(plane, extent=(x0, x0 + 96, y0 + 96, y0), zorder=10 - c)
+        ax2.add_patch(Rectangle((x0, y0), 96, 96, fill=False, edgecolor="white", linewidth=1, zorder=10 - c))
+    back = (planes - 1) * shift
+    for x0, y0 in ((60, 12), (60 + back, 12 - back)):  # the box: its front and back faces, joined
+        ax2.add_patch(Rectangle((x0, y0), 16, 16, fill=True, facecolor=COLORS["kernel"], alpha=0.55,
+                                edgecolor=COLORS["kernel"], linewidth=2, zorder=20))
+    for dx, dy in ((0, 0), (16, 0), (0, 16), (16, 16)):
+        ax2.plot([60 + dx, 60 + back + dx], [12 + dy, 12 - back + dy], color=COLORS["kernel"], linewidth=1.5,
+                 zorder=20)
+    _arrow(ax2, (20, 104), (70, 104), "width", offset=(0, 9))
+    _arrow(ax2, (-6, 20), (-6, 70), "height", offset=(-11, 0))
+    ax2.text(96 + back + 6, 40 - back, "R, G, B:\nthe kernel\nspans all 3\nchannels", fontsize=10,
+             color="#444444", ha="left", va="center")
+    ax2.set_xlim(-24, 96 + back + 70)
+    ax2.set_ylim(120, -back - 10)
+    ax2.set_aspect("equal")
     ax2.set_axis_off()
-    ax2.set_title("Conv2d: a photo (C, H, W)\nkernel (C, kH, kW), slides along 2 axes", fontsize=9)
+    ax2.set_title("Conv2d: a photo (C, H, W)\nkernel (C, kH, kW), slides along 2 axes", fontsize=10)
 
     # 3D: a short clip (frames drawn like a deck of cards), the kernel is a box.
     frames, shift = 4, 22
@@ -125,15 +141,15 @@ def conv_dimensions_figure(photo: torch.Tensor | None = None) -> Figure:
     for dx, dy in ((0, 0), (16, 0), (0, 16), (16, 16)):
         ax3.plot([60 + dx, 60 + shift + dx], [12 + dy, 12 - shift + dy], color=COLORS["kernel"],
                  linewidth=1.5, zorder=20)
-    _arrow(ax3, (20, 104), (70, 104), "width", offset=(0, 8))
-    _arrow(ax3, (-6, 20), (-6, 70), "height", offset=(-10, 0))
-    _arrow(ax3, (-8, -12), (48, -68), "time / depth", offset=(-22, -8))
-    ax3.set_xlim(-40, 96 + (frames - 1) * shift + 4)
-    ax3.set_ylim(118, -(frames - 1) * shift - 10)
+    _arrow(ax3, (20, 104), (70, 104), "width", offset=(0, 9))
+    _arrow(ax3, (-6, 20), (-6, 70), "height", offset=(-11, 0))
+    _arrow(ax3, (-8, -12), (48, -68), "time / depth", offset=(-24, -8))
+    ax3.set_xlim(-44, 96 + (frames - 1) * shift + 4)
+    ax3.set_ylim(120, -(frames - 1) * shift - 10)
     ax3.set_aspect("equal")
     ax3.set_axis_off()
-    ax3.set_title("Conv3d: a clip or volume (C, D, H, W)\nkernel (C, kD, kH, kW), slides along 3 axes",
-                  fontsize=9)
+    ax3.set_title("Conv3d: a clip or volume (C, D, H, W)\nkernel (C, kD, kH, kW), slides along 3 axes\n"
+                  "(each frame has its C channels)", fontsize=10)
     return fig
 
 

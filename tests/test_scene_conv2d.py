@@ -196,7 +196,7 @@ def test_walk_patches_fill_the_output_and_show_the_products():
 def test_step_text_lists_products_or_channel_sums():
     x = torch.tensor([[1.0, -2], [3, 4]])
     scene = conv2d_scene(x, torch.tensor([[2.0, 1], [-1, 1]]))
-    assert scene["steps"][0]["text"] == "output[0,0] = 2·1 + 1·(-2) + (-1)·3 + 1·4 = 1"
+    assert scene["steps"][0]["text"] == "output[0,0] = 1·2 + (-2)·1 + 3·(-1) + 4·1 = 1"  # input·weight
     x3 = torch.ones(2, 3, 3)
     w3 = torch.stack([torch.ones(3, 3), -torch.ones(3, 3) * 2])
     text = conv2d_scene(x3, w3)["steps"][0]["text"]

@@ -175,7 +175,7 @@ def _step(target: str, cells: list[str], kernel_cells: list[str], plain: _Plain,
     total = format_value(plain.out[i][j])
     count = channels * kh * kw
     if count <= _LISTED and channels == 1:
-        terms = " + ".join(f"{_term(weight[c][u][v])}·{_term(windows[c][u][v])}"
+        terms = " + ".join(f"{_term(windows[c][u][v])}·{_term(weight[c][u][v])}"  # input x weight, as drawn
                            for c in range(channels) for u in range(kh) for v in range(kw))
         text = f"output[{i},{j}] = {terms} = {total}"
     elif channels > 1:
@@ -184,7 +184,7 @@ def _step(target: str, cells: list[str], kernel_cells: list[str], plain: _Plain,
         text = (f"output[{i},{j}] = {names} = {sums} = {total}   (sum c adds the {kh}x{kw} products of "
                 f"channel c: {count} products in all)")
     else:
-        text = f"output[{i},{j}] = the sum of its {count} products weight·input ({kh}x{kw} taps) = {total}"
+        text = f"output[{i},{j}] = the sum of its {count} products input·weight ({kh}x{kw} taps) = {total}"
     step: dict[str, Any] = {"target": target, "cells": cells, "also": kernel_cells, "text": text}
     if walk:
         patch = {}
