@@ -47,7 +47,7 @@ RIGHT = {
     "06.1": 14,
     "06.2": 9.0,
     "06.3": 2,
-    "06.4": (6, 2, 3, 3),
+    "06.4": (12, 8 // 4, 3, 3),  # ConvTranspose2d(12, 8, 3, groups=4): the Conv2d(8, 12, 3, groups=4) weight
     "07.1": 0.015625,
     "07.2": (24, 12, 6),
     "07.3": 0.5625,
@@ -87,7 +87,7 @@ WRONG = {
     "06.1": [13, 15],
     "06.2": [11.0, 9.001, 8.999],  # 11: the taps not mirrored
     "06.3": [1, 3],
-    "06.4": [(4, 3, 3, 3), (6, 4, 3, 3)],
+    "06.4": [(12, 8, 3, 3), (8, 3, 3, 3), (8, 12 // 4, 3, 3)],  # groups forgotten; Conv2d(12, 8)'s weight
     "07.1": [0.125, 0.01564, 0.01561],
     "07.2": [(12, 12, 0), (24, 12, 3)],
     "07.3": [0.75, 0.5626, 0.5624],
@@ -196,7 +196,7 @@ def test_weight_shape_exercise_draws_no_random_numbers():
     torch.manual_seed(0)
     a = torch.rand(1)
     torch.manual_seed(0)
-    check("06.4", (6, 2, 3, 3))
+    check("06.4", (12, 2, 3, 3))
     assert torch.equal(torch.rand(1), a)
 
 
@@ -241,15 +241,16 @@ def conv_matrix_1d(w, n):
     return C
 
 
-def scatter(x, k, stride, add=True, step=None):
+def scatter(x, k, stride, padding=0, add=True, step=None, dtype=torch.float32, crop=None):
     step = stride if step is None else step
+    crop = padding if crop is None else crop
     kh, kw = k.shape
-    Y = torch.zeros((x.shape[0] - 1) * step + kh, (x.shape[1] - 1) * step + kw)
+    Y = torch.zeros((x.shape[0] - 1) * step + kh, (x.shape[1] - 1) * step + kw, dtype=dtype)
     for i in range(x.shape[0]):
         for j in range(x.shape[1]):
             block = Y[i * step:i * step + kh, j * step:j * step + kw]
-            block[...] = block + x[i, j] * k if add else x[i, j] * k
-    return Y
+            block[...] = block + (x[i, j] * k).to(dtype) if add else (x[i, j] * k).to(dtype)
+    return Y[crop:Y.shape[0] - crop, crop:Y.shape[1] - crop]
 
 
 def upsample_linear(x, f, position=None, clamp=True):
@@ -298,10 +299,12 @@ CODE = {
         lambda w, n: conv_matrix_1d(w.flip(0), n),  # kernel flipped
         lambda w, n: conv_matrix_1d(w, n).T,  # the transpose
     ]),
-    "06.5": (lambda x, k, stride: scatter(x, k, stride), [
-        lambda x, k, stride: scatter(x, k, stride, add=False),  # copies overwrite instead of adding
-        lambda x, k, stride: scatter(x, k, stride, step=1),  # stride ignored
-        lambda x, k, stride: scatter(x, k.flip(0, 1), stride),  # kernel flipped
+    "06.5": (lambda x, k, stride, padding: scatter(x, k, stride, padding), [
+        lambda x, k, stride, padding: scatter(x, k, stride, padding, add=False),  # copies overwrite, not add
+        lambda x, k, stride, padding: scatter(x, k, stride, padding, step=1),  # stride ignored
+        lambda x, k, stride, padding: scatter(x, k.flip(0, 1), stride, padding),  # kernel flipped
+        lambda x, k, stride, padding: scatter(x, k, stride, padding, dtype=torch.long),  # integer accumulator
+        lambda x, k, stride, padding: scatter(x, k, stride, padding, crop=0),  # padding ignored
     ]),
     "07.5": (upsample_linear, [
         lambda x, f: upsample_linear(x, f, clamp=False),  # no clamping: extrapolated at the ends

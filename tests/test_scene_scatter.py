@@ -21,7 +21,7 @@ from course_utils import (
     scatter_sum_figure,
     zero_insertion_figure,
 )
-from course_utils.draw.figures import Diagram
+from course_utils.draw.figures import Diagram, scene_figure
 from course_utils.draw.svg import TITLE_PX, _text_width, scene_svg, view_steps
 from course_utils.panels.view import scene_markup
 from course_utils.scenes._scene import check_scene, format_value
@@ -251,11 +251,15 @@ def test_static_figures_are_svg_from_scenes_equal_to_torch(x, w, kwargs):
     n = xx.numel()
     assert sum(1 for g in sums["grids"] if g["name"].startswith("copy")) == n
     _check_svg(sums)
-    for step in range(n + 1):
+    for step in range(1, n + 1):  # counted from 1, as the player counts: step n has n copies added
         scene = scatter_step_scene(xx, ww, step=step, **kwargs)
         _check_svg(scene)
-        assert scene["steps"][0]["text"].startswith(f"step {step} of {n}")
-    final = scatter_step_scene(xx, ww, **kwargs)["steps"][0]["patch"]["output"]["values"]
+        assert scene["step"] == step - 1 and len(scene["steps"]) == n
+        assert scene["steps"][step - 1]["text"].startswith(f"step {step} of {n}")
+        assert scene_figure(scene).text.endswith(f"step {step} of {n}")  # the text form counts the same
+        assert scene["steps"] == scatter_scene(xx, ww, **kwargs)["steps"]  # the player's frames
+    final = scatter_step_scene(xx, ww, **kwargs)
+    final = final["steps"][final["step"]]["patch"]["output"]["values"]
     torch.testing.assert_close(torch.tensor(final), expected)
     for make in (scatter_figure, scatter_sum_figure):
         figure = make(x, w, **kwargs)
@@ -283,8 +287,9 @@ def test_figures_draw_every_dtype_like_float32():
 
 
 @pytest.mark.parametrize(("call", "error", "match"), [
-    (lambda: scatter_figure(step=5), ValueError, r"^step must be a whole number from 0 to 4"),
-    (lambda: scatter_figure(step=True), ValueError, r"^step must be a whole number from 0 to 4"),
+    (lambda: scatter_figure(step=5), ValueError, r"^step must be a whole number from 1 to 4 \(the player's step n"),
+    (lambda: scatter_figure(step=0), ValueError, r"^step must be a whole number from 1 to 4 .*, got 0$"),
+    (lambda: scatter_figure(step=True), ValueError, r"^step must be a whole number from 1 to 4"),
     (lambda: scatter_sum_figure(stride=2, output_padding=2), ValueError,
      r"^output_padding \(2\) must be smaller than stride \(2\) or dilation \(1\)$"),
     (lambda: zero_insertion_figure(output_padding=1), ValueError, r"^output_padding \(1\) must be smaller than stride"),
@@ -350,11 +355,16 @@ def test_panel_snapshot_and_caption():
     picture = explorer.snapshot()
     assert isinstance(picture, Diagram) and 'data-cell="output/4/4"' in picture.data
     assert explorer.view.step == 0 and len(explorer.view.steps) == 4
-    last = explorer.snapshot(step=3)  # another step of the player, drawn by the same renderer
+    last = explorer.snapshot(step=4)  # the player's step 4 of 4, drawn by the same renderer
     assert last.data == scene_svg(explorer.scene, 3) and last.data != picture.data
+    assert last.text.endswith("step 4 of 4") and picture.text.endswith("step 1 of 4")
     assert 's-focus" data-cell="input/1/1"' in last.data and 's-focus" data-cell="input/0/0"' in picture.data
-    with pytest.raises(ValueError, match=r"^step must be from 0 to 3, got 4"):
-        explorer.snapshot(step=4)
+    assert explorer.snapshot(step=1).data == picture.data
+    # scatter_figure counts the same way: its step 4 is the panel's step 4
+    assert scatter_figure(example_input(2), example_kernel(2), stride=2, step=4).text.endswith("step 4 of 4")
+    for bad in (0, 5, True, 2.0):
+        with pytest.raises(ValueError, match=r"^step must be a whole number from 1 to 4 \(the player's step n of 4\)"):
+            explorer.snapshot(step=bad)
 
 
 def _kernel_side_ms(values: dict) -> float:
@@ -365,3 +375,10 @@ def _kernel_side_ms(values: dict) -> float:
     return (time.process_time() - start) * 1000
 
 
+
+
+def test_zero_insertion_figure_writes_cross_correlation_with_the_flipped_kernel():
+    """The kernel is already flipped, so what follows is conv2d's sliding product-and-sum (⋆ of 02), not ``*``."""
+    zi = zero_insertion_scene(example_input(2), example_kernel(2), stride=2, padding=1, output_padding=1)
+    assert _grid(zi, "kernel")["symbol"] == "⋆" and _grid(zi, "kernel")["title"] == "flipped kernel"
+    assert "*</text>" not in zero_insertion_figure(stride=2).data

@@ -118,7 +118,7 @@ def test_factories_hold_exactly_the_arguments(factory, kwargs):
         (lambda: dilation_explorer(dilations=(1, 2, True)), TypeError, r"^dilations\[2\] must be a whole number"),
         (lambda: histogram_explorer().snapshot(step=0), ValueError, r"^step: this panel draws a plot, which has no steps"),
         (lambda: overlap_explorer().snapshot(step=0), ValueError, r"^step: this panel's drawing has no steps"),
-        (lambda: conv_matrix_explorer().snapshot(step=-1), ValueError, r"^step must be 0 or more, got -1$"),
+        (lambda: conv_matrix_explorer().snapshot(step=-1), ValueError, r"^step must be a whole number from 1 to 4 \(the player's step n of 4\), got -1$"),
     ],
 )
 def test_factories_refuse_instead_of_clamping(call, error, match):

@@ -290,20 +290,25 @@ class Explorer(widgets.VBox):
 
         Put it in the cell before the live panel, so the notebook reads well where widgets do not
         run (GitHub, nbviewer) and strict nbval compares the diagram's numbers as text. ``step``
-        shows another step of a panel that plays (``n`` is "step n + 1" in the player; default:
-        the step the live view starts at). When the current setting is impossible it prints the
-        sentence and returns ``None``.
+        shows another step of a panel that plays, counted as the player counts them: ``step=n`` is
+        its "step n of m", from 1 to m (default: the step the live view starts at). When the current
+        setting is impossible it prints the sentence and returns ``None``.
         """
         if self.error or self.scene is None:
             print(f"Not possible: {self.message}")
             return None
-        if self.caption:
-            print(wrap_lines(self.caption))
         if step is not None and "svg" in self.scene:
             raise ValueError("step: this panel draws a plot, which has no steps")
         if step is not None and not self.scene.get("steps"):
             raise ValueError("step: this panel's drawing has no steps to choose from")
-        return scene_figure(self.scene, step)
+        if step is not None:
+            m = len(self.scene["steps"])
+            if isinstance(step, bool) or not isinstance(step, int) or not 1 <= step <= m:
+                raise ValueError(f"step must be a whole number from 1 to {m} (the player's step n of {m}), "
+                                 f"got {step!r}")
+        if self.caption:
+            print(wrap_lines(self.caption))
+        return scene_figure(self.scene, None if step is None else step - 1)
 
     def sweep(self, choices: Mapping[str, Sequence[Any]] | None = None, *,
               limit: int | None = None) -> Iterator[dict[str, Any]]:

@@ -34,8 +34,9 @@ def scatter_figure(x: torch.Tensor | None = None, weight: torch.Tensor | None = 
                    step: int | None = None) -> Diagram:
     """One step of the scatter (06): input, kernel, this copy, the running sum, the output so far.
 
-    ``x`` is ``(H, W)`` and ``weight`` ``(kH, kW)`` (defaults: the worked example); ``step`` is how
-    many input elements have been added (0 .. H*W; default all). The input element of this step,
+    ``x`` is ``(H, W)`` and ``weight`` ``(kH, kW)`` (defaults: the worked example); ``step`` counts as
+    the player of :func:`scatter_explorer` and ``Explorer.snapshot(step=...)`` do: step n of H*W, n copies
+    added (1 .. H*W; default all). The input element of this step,
     its copy and the cells the copy lands on are outlined in red. In the running sum, cells that
     ``padding`` crops are pale and the output is framed; hatched cells are zeros no copy reaches.
     """

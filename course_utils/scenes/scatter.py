@@ -193,8 +193,6 @@ def _frame(sc: _Scatter, done: int, added: list[list[bool]]) -> dict[str, dict[s
 
 def _step_text(sc: _Scatter, done: int) -> str:
     w, n = sc.size[1], sc.size[0] * sc.size[1]
-    if not done:
-        return f"step 0 of {n}: no copy added yet"
     a, b = divmod(done - 1, w)
     top, left = sc.feet[done - 1][0]
     return (f"step {done} of {n}: x[{a},{b}] = {format_value(sc.x[a][b])} scales the kernel; its copy starts at "
@@ -228,8 +226,17 @@ def scatter_scene(x: torch.Tensor, weight: torch.Tensor, stride: object = 1, pad
     per input element (row-major): its copy is drawn on the canvas and added to the running sum.
     """
     sc = _scatter(x, weight, stride, padding, output_padding, dilation)
-    (h, w), (kh, kw) = sc.size, sc.kernel
     links = _links(sc)
+    canvas = f"{sc.canvas[0]}x{sc.canvas[1]}"
+    titles = ("this copy: x[i,j]·w", f"running sum on the {canvas} canvas",
+              "output: the sum, cropped" if sc.crops else "output = running sum of the copies")
+    return {"grids": _grids(sc, titles), "links": links, "steps": _steps(sc, links), "step": 0,
+            "caption": _caption(sc), "legend": NO_TAP}
+
+
+def _steps(sc: _Scatter, links: dict[str, list[str]]) -> list[dict]:
+    """One frame per input element (row-major): frame ``k`` is the player's "step k + 1 of H*W"."""
+    (h, w), (kh, kw) = sc.size, sc.kernel
     kernel_cells = [cell_id("kernel", u, v) for u in range(kh) for v in range(kw)]
     copy_cells = [cell_id("copy", u * sc.d[0], v * sc.d[1]) for u in range(kh) for v in range(kw)]
     frames = []
@@ -241,44 +248,33 @@ def scatter_scene(x: torch.Tensor, weight: torch.Tensor, stride: object = 1, pad
         frames.append({"source": source, "cells": links[source],
                        "also": kernel_cells + copy_cells,
                        "text": _step_text(sc, k + 1), "patch": _frame(sc, k + 1, added)})
-    canvas = f"{sc.canvas[0]}x{sc.canvas[1]}"
-    titles = ("this copy: x[i,j]·w", f"running sum on the {canvas} canvas",
-              "output: the sum, cropped" if sc.crops else "output = running sum of the copies")
-    return {"grids": _grids(sc, titles), "links": links, "steps": frames, "step": 0, "caption": _caption(sc),
-            "legend": NO_TAP}
+    return frames
 
 
 def scatter_step_scene(x: torch.Tensor, weight: torch.Tensor, stride: object = 1, padding: object = 0,
                        output_padding: object = 0, dilation: object = 1, step: int | None = None) -> Scene:
-    """One moment of the scatter (06): ``step`` copies added (0 to H*W; default all), as a still picture.
+    """Step ``step`` of the scatter (06) as a still picture: the player's "step n of H*W", n copies added.
 
-    The grids of :func:`scatter_scene`, with titles that say which copy this is and how many the sum
-    holds; the input element, its copy and the cells it lands on are lit.
+    ``step`` counts from 1 as the player does (default: the last, H*W). The grids of
+    :func:`scatter_scene`, with titles that say which copy this is and how many the sum holds; the input
+    element, its copy and the cells it lands on are lit. The scene keeps every step (its ``"step"`` is
+    ``step - 1``), so its text form says "step n of H*W" as the player does.
     """
     sc = _scatter(x, weight, stride, padding, output_padding, dilation)
-    w, (kh, kw), n = sc.size[1], sc.kernel, sc.size[0] * sc.size[1]
+    w, n = sc.size[1], sc.size[0] * sc.size[1]
     if step is None:
         step = n
-    if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= n:
-        raise ValueError(f"step must be a whole number from 0 to {n} (the number of input elements), got {step!r}")
-    added = [[False] * sc.canvas[1] for _ in range(sc.canvas[0])]
-    for foot in sc.feet[:step]:
-        for r, c in foot:
-            added[r][c] = True
-    frame: dict = {"text": _step_text(sc, step), "patch": _frame(sc, step, added)}
-    if step:
-        a, b = divmod(step - 1, w)
-        frame.update(source=cell_id("input", a, b), cells=_links(sc)[cell_id("input", a, b)],
-                     also=[cell_id("kernel", u, v) for u in range(kh) for v in range(kw)]
-                     + [cell_id("copy", u * sc.d[0], v * sc.d[1]) for u in range(kh) for v in range(kw)])
-        copy_title = f"x[{a},{b}]·w = {format_value(sc.x[a][b])}·w"
-    else:
-        copy_title = "no copy yet"
+    if isinstance(step, bool) or not isinstance(step, int) or not 1 <= step <= n:
+        raise ValueError(f"step must be a whole number from 1 to {n} (the player's step n of {n}: n copies "
+                         f"added), got {step!r}")
+    a, b = divmod(step - 1, w)
     summed = f"sum of {step} of {n} copies"
-    titles = (copy_title, summed, (("output" if step == n else "output so far") + ", cropped") if sc.crops
+    titles = (f"x[{a},{b}]·w = {format_value(sc.x[a][b])}·w", summed,
+              (("output" if step == n else "output so far") + ", cropped") if sc.crops
               else ("output = " if step == n else "") + summed)
-    return {"grids": _grids(sc, titles), "links": {}, "steps": [frame], "step": 0,
-            "caption": [frame["text"], *_caption(sc)], "legend": NO_TAP}
+    steps = _steps(sc, _links(sc))
+    return {"grids": _grids(sc, titles), "links": {}, "steps": steps, "step": step - 1,
+            "caption": [steps[step - 1]["text"], *_caption(sc)], "legend": NO_TAP}
 
 
 def scatter_sum_scene(x: torch.Tensor, weight: torch.Tensor, stride: object = 1, padding: object = 0,
@@ -349,7 +345,7 @@ def zero_insertion_scene(x: torch.Tensor, weight: torch.Tensor, stride: int = 1,
         "grids": [
             grid("input", "input", "zeros inserted, then padded", padded,
                  [[names[k] for k in row] for row in kinds.tolist()]),
-            grid("kernel", "kernel", "flipped kernel", flipped, symbol="*"),
+            grid("kernel", "kernel", "flipped kernel", flipped, symbol="⋆"),  # cross-correlation, as conv2d
             grid("output", "output", f"output {out.shape[0]}x{out.shape[1]}", out, symbol="="),
         ],
         "links": {},
