@@ -189,7 +189,7 @@ def receptive_scene(kernel_size: int = 3, dilations: Sequence[int] = (2, 2, 2)) 
     caption = [
         f"receptive field = 1 + (k-1)(d1 + ... + d{n_layers}) = 1 + {k - 1}*({terms}) = {field}",
         f"along one axis: {reached_1d} of the {field} input pixels reach the output unit"
-        + (f" ({holes} holes: the gridding effect)" if holes else " (no holes)"),
+        + (f" ({holes} {'hole' if holes == 1 else 'holes'}: the gridding effect)" if holes else " (no holes)"),
         f"in 2D (the map is the outer product of that row with itself): {reached_1d * reached_1d} of "
         f"{field * field} pixels",
         "numbers: paths to the output unit (white: none); in the live panel, hover a unit for its field",
