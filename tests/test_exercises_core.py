@@ -21,11 +21,11 @@ from course_utils.exercises import EXERCISES, answers_match, exercise
 
 ONE_SIGMA = math.erf(1 / math.sqrt(2))  # 01.4 asks for 2 significant digits
 WRONG = {
-    "01.1": [1 / 12, 0.3335, 0.3334, Fraction(1, 4), "1/3", True],
+    "01.1": [1 / 36, 1 / 3, 1 / 27, 0.1112, 0.1110, "1/9", True],  # Var(U) for E[U**2]; no E[U**2]; Var(w)
     "01.2": [(3, 480), (320, 481), (319, 480), (320,)],
     "01.3": [460_800, 1_204_225, 1_204_223, 1_204_224.5],  # the notebook's (1, 3, 320, 480)
     "01.4": [0.95, 0.69, 0.67, float("nan")],
-    "01.5": [4, 2.001, 1.999, 4.0],
+    "01.5": [1 / 6, 0.4083, 0.4081, 2 / 12, 0.0],  # the variance; near misses; U - U is not 0
 }
 
 
@@ -117,12 +117,15 @@ def test_wrong_kinds_of_answer_are_not_yet_never_a_traceback():
 
 
 def test_right_wrong_and_missing_answers_for_01():
-    assert check("01.1", 1 / 3).correct and "right" in repr(check("01.1", 4 / 12))
-    assert check("01.1", 0.3333) and check("01.1", Fraction(1, 3)) and check("01.1", 0.33333334)
+    assert check("01.1", 1 / 9).correct and "right" in repr(check("01.1", 3 / 27))
+    assert check("01.1", 0.1111) and check("01.1", Fraction(1, 9)) and check("01.1", 0.11111111)
     assert check("01.2", (320, 480)) and check("01.2", torch.Size([320, 480]))
     assert check("01.3", 1_204_224) and check("01.3", 1_204_224.0)
     assert check("01.4", 0.683) and check("01.4", 0.68) and check("01.4", ONE_SIGMA)
-    assert check("01.5", 2) and check("01.5", 2.0)
+    assert check("01.5", math.sqrt(1 / 6)) and check("01.5", 0.4082)
+    assert check("01.6", lambda layer: layer.weight[0].numel() ** -0.5)
+    assert check("01.7", 0.5) and check("01.7", 1 / 2) and not check("01.7", 1.0) and not check("01.7", 0.25)
+    assert check("01.8", 0.07217) and check("01.8", math.sqrt(6 / 1152)) and not check("01.8", 1 / math.sqrt(1152))
     for key, answers in WRONG.items():
         for wrong in answers:
             verdict = check(key, wrong)
