@@ -404,7 +404,7 @@ ROWS = [
         ok={"stride 10**9": ONE_OUT, "stride 2**40": ONE_OUT}),
     Row(cu.hint, lambda: dict(key="01.1"), "key:key"),
     Row(cu.Diagram, lambda: dict(svg="<svg></svg>", text="a diagram"), "svg:text text:text alt:text"),
-    Row(cu.scene_figure, lambda: dict(scene=cu.conv2d_scene(torch.ones(3, 3), torch.ones(2, 2))), "step:int0",
+    Row(cu.scene_figure, lambda: dict(scene=cu.conv2d_scene(torch.ones(3, 3), torch.ones(2, 2))), "step:int1",
         ok={"step None": DEFAULT}),
     Row(_explorer_set, dict, "bins:int1 distribution:choice"),
     Row(cu.check, lambda: dict(key="01.1", answer=0.25), "key:key"),  # any answer: "not yet"

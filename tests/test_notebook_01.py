@@ -209,3 +209,16 @@ def test_01_every_exercise_has_a_second_hint_that_is_not_the_answer():
             for text in (item.hint, item.hint2, item.question):
                 for form in forms:
                     assert not re.search(rf"(?<![\d.]){re.escape(form)}(?![\d])", text), (item.key, form, text)
+
+
+def test_init_bound_cases_hold_both_kinds_grouped_and_not():
+    """01.6's cases catch a function that forgets groups for either kind of layer."""
+    from course_utils.exercises import _load
+    from course_utils.exercises._code import CASE_SEED
+
+    item = _load("01.6")
+    seen = set()
+    for i in range(item.n_cases):
+        (layer,) = item.cases(torch.Generator().manual_seed(CASE_SEED + i))
+        seen.add((type(layer).__name__, layer.groups > 1))
+    assert seen == {("Conv2d", False), ("Conv2d", True), ("ConvTranspose2d", False), ("ConvTranspose2d", True)}

@@ -294,3 +294,29 @@ def test_groups_grids_match_group_connections():
 def test_scene_messages(kwargs, error, match):
     with pytest.raises(error, match=match):
         conv2d_scene(**kwargs)
+
+
+def test_the_caption_names_every_row_no_window_reads_as_autograd_finds_them():
+    """'never read' in the caption: the input rows whose gradient is zero (a kernel of ones), inner ones included
+    (a stride larger than the kernel's span), and the padding rows no window reaches."""
+    import re
+
+    rng = random.Random(5)
+    for _ in range(300):
+        h, k, s, p, d = rng.randint(1, 12), rng.randint(1, 4), rng.randint(1, 4), rng.randint(0, 2), rng.randint(1, 3)
+        if h + 2 * p < d * (k - 1) + 1:
+            continue
+        scene = conv2d_scene(torch.ones(h, 3), torch.ones(k, 1), stride=(s, 1), padding=(p, 0), dilation=(d, 1))
+        x = torch.ones(1, 1, h, 3, requires_grad=True)
+        F.conv2d(x, torch.ones(1, 1, k, 1), stride=(s, 1), padding=(p, 0), dilation=(d, 1)).sum().backward()
+        zero = [r for r in range(h) if x.grad[0, 0, r, 0] == 0]
+        line = scene["caption"][0]
+        said = re.search(r"never read: input rows? ([\d, ]+)", line)
+        last = re.search(r"the last (\d+) input rows? ", line)
+        if said:
+            named = [int(v) for v in said.group(1).split(", ")]
+        elif last:
+            named = list(range(h - int(last.group(1)), h))
+        else:
+            named = []
+        assert named == zero, (h, k, s, p, d, line)

@@ -74,12 +74,22 @@ def scene_text(scene: Scene, step: int | None = None) -> str:
 def scene_figure(scene: Scene, step: int | None = None) -> Diagram:
     """Any scene as a static picture for a notebook cell (drawn by the renderer of the live panels).
 
-    ``step`` picks the frame of a scene with steps (default: the scene's own). A drawing scene (a
-    plot, ``{"svg": markup, "caption": [...]}``) is shown as it is. Introduced in 00_start_here.
+    ``step`` picks the frame of a scene with steps, counted as the player counts them: ``step=n`` is
+    its "step n of m", from 1 to m (default: the scene's own). A drawing scene (a plot, ``{"svg":
+    markup, "caption": [...]}``) is shown as it is. Introduced in 00_start_here.
     """
     if "svg" in scene:
+        if step is not None:
+            raise ValueError("step: this scene is a plot, which has no steps")
         return Diagram(scene["svg"], "\n".join(scene.get("caption", [])) or "plot", alt="plot")
-    svg = scene_svg(scene, step)  # checks the scene and the step
+    if step is not None:
+        m = len(scene.get("steps", []))
+        if not m:
+            raise ValueError("step: this scene has no steps to choose from")
+        if isinstance(step, bool) or not isinstance(step, int) or not 1 <= step <= m:
+            raise ValueError(f"step must be a whole number from 1 to {m} (the player's step n of {m}), got {step!r}")
+        step -= 1  # the renderer counts frames from 0
+    svg = scene_svg(scene, step)  # checks the scene
     titles = ", ".join(g["title"] for g in scene["grids"])
     return Diagram(svg, scene_text(scene, step), alt=f"diagram: {titles}")
 

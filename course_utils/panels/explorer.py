@@ -301,14 +301,11 @@ class Explorer(widgets.VBox):
             raise ValueError("step: this panel draws a plot, which has no steps")
         if step is not None and not self.scene.get("steps"):
             raise ValueError("step: this panel's drawing has no steps to choose from")
-        if step is not None:
-            m = len(self.scene["steps"])
-            if isinstance(step, bool) or not isinstance(step, int) or not 1 <= step <= m:
-                raise ValueError(f"step must be a whole number from 1 to {m} (the player's step n of {m}), "
-                                 f"got {step!r}")
+        if step is not None:  # checked before the caption prints
+            scene_figure(self.scene, step)
         if self.caption:
             print(wrap_lines(self.caption))
-        return scene_figure(self.scene, None if step is None else step - 1)
+        return scene_figure(self.scene, step)
 
     def sweep(self, choices: Mapping[str, Sequence[Any]] | None = None, *,
               limit: int | None = None) -> Iterator[dict[str, Any]]:

@@ -229,16 +229,7 @@ def _caption(size: tuple[int, int], kernel: tuple[int, int], s: tuple[int, ...],
             p = pads[a][0]
             lines.append(f"{axis}_out = floor(({axis} + 2p - d(k-1) - 1)/s) + 1 = floor(({size[a]} + 2*{p} - "
                          f"{d[a]}*({kernel[a]}-1) - 1)/{s[a]}) + 1 = {out[a]}")
-            span = d[a] * (kernel[a] - 1) + 1
-            unused = size[a] + 2 * p - ((out[a] - 1) * s[a] + span)
-            if unused:  # at the end: first the padding after the input, then the input's own last cells
-                line = "row" if axis == "H" else "column"
-                parts = []
-                if unused > p:
-                    parts.append(f"{unused - p} input {line}{'s' if unused - p > 1 else ''}")
-                if p:
-                    parts.append(f"{min(unused, p)} padding {line}{'s' if min(unused, p) > 1 else ''}")
-                lines[-1] += f"   (the last {' and '.join(parts)} never read)"
+            lines[-1] += _unread(size[a], p, kernel[a], s[a], d[a], out[a], "row" if axis == "H" else "column")
     args = []
     for name, value, default in (("stride", s, (1, 1)), ("padding", pad_arg, (0, 0)), ("dilation", d, (1, 1))):
         if value != default:
@@ -252,6 +243,32 @@ def _caption(size: tuple[int, int], kernel: tuple[int, int], s: tuple[int, ...],
     else:
         lines.append(f"torch: F.conv2d(x, weight{''.join(', ' + a for a in args)}) with x {shape}")
     return lines
+
+
+def _unread(size: int, p: int, k: int, s: int, d: int, out: int, line: str) -> str:
+    """What no window reads along one axis, for the caption: the last cells after the last window, or
+    cells inside too (a stride larger than the kernel's span skips some), or nothing (an empty string)."""
+    total = size + 2 * p
+    read = {t for i in range(out) for t in window_taps(i, k, s, d)}
+    unread = [t for t in range(total) if t not in read]
+    if not unread:
+        return ""
+    inputs = [t - p for t in unread if p <= t < p + size]
+    padding = len(unread) - len(inputs)
+    plural = {1: line}
+    if unread == list(range(total - len(unread), total)):  # only at the end, after the last window
+        parts = []
+        if inputs:
+            parts.append(f"{len(inputs)} input {plural.get(len(inputs), line + 's')}")
+        if padding:
+            parts.append(f"{padding} padding {plural.get(padding, line + 's')}")
+        return f"   (the last {' and '.join(parts)} never read)"
+    parts = []
+    if inputs:
+        parts.append(f"input {plural.get(len(inputs), line + 's')} {', '.join(map(str, inputs))}")
+    if padding:
+        parts.append(f"{padding} padding {plural.get(padding, line + 's')}")
+    return f"   (never read: {' and '.join(parts)})"
 
 
 def _term(value: float) -> str:
