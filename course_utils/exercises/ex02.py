@@ -91,13 +91,13 @@ def _two_channel_counts() -> tuple[int, int, int]:
 
 @exercise("02.7", "A dense layer (nn.Linear, without bias) maps a flattened 3 x 32 x 32 image to the flattened output "
                   "of nn.Conv2d(3, 8, 5, bias=False) (no padding, stride 1), the same numbers in and out. How many "
-                  "times more weights does it have than the convolution? (A decimal, 4 significant digits.)",
+                  "times as many weights as the convolution does it have? (A decimal, 4 significant digits.)",
           hint="Count the convolution's weights from its weight shape, and the dense layer's as inputs x outputs; "
                "the output size needs the shrink of a 5-wide kernel.",
           hint2="The convolution has 8 x 3 x 5 x 5 weights; its output is 8 x 28 x 28. The dense layer needs one "
                 "weight per (input number, output number) pair.",
           explanation="3 * 32 * 32 = 3072 inputs, 8 * 28 * 28 = 6272 outputs: 19,267,584 dense weights against 600, "
-                      "about 32,113 times more. The convolution shares its 600 weights across all 784 positions.")
+                      "32,112.64 times as many (3.211e4). The convolution shares its 600 weights across all 784 positions.")
 def _dense_against_conv() -> float:
     conv = nn.Conv2d(3, 8, 5, bias=False, device="meta")
     outputs = conv(torch.zeros(1, 3, 32, 32, device="meta")).numel()

@@ -14,11 +14,14 @@ from ..segmentation import iou_per_class, mean_iou
 from . import exercise
 
 
-@exercise("08.1", "The backbone gives (1, 512, 11, 16) for a 330 x 500 image: what (H, W) does the "
+@exercise("08.1", "An FCN-32s (fcn32s() of section 1) gets a 1 x 3 x 330 x 500 image: what (H, W) does its "
                   "k64 s32 p16 ConvTranspose2d output?",
-          hint="Use the transposed convolution's output-size formula of notebook 06, one axis at a time.",
-          hint2="(size - 1) * stride - 2 * padding + kernel_size, with the sizes 11 and 16 of the feature map.",
-          explanation="(352, 512): 32 times 11 and 16, not the 330 x 500 of the image.")
+          hint="First follow 330 and 500 through the backbone's five stride-2 layers (the output-size formula of "
+               "notebook 03), then through the transposed convolution (notebook 06).",
+          hint2="Each stride-2 layer of this backbone (k7 p3, k3 p1) gives floor((n - 1) / 2) + 1; after five of "
+                "them use (n - 1) * 32 - 2 * 16 + 64.",
+          explanation="(352, 512): 330 -> 165 -> 83 -> 42 -> 21 -> 11 and 500 -> 250 -> 125 -> 63 -> 32 -> 16, each "
+                      "stride-2 layer rounding up, then 32 times 11 and 16: not the 330 x 500 of the image.")
 def _fcn_odd_size() -> tuple[int, int]:
     layer = nn.ConvTranspose2d(21, 21, kernel_size=64, padding=16, stride=32)
     with torch.no_grad():
