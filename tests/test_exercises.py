@@ -41,7 +41,7 @@ RIGHT = {
     "05.1": (9, 25),
     "05.2": 4 * 4 * 2 * 3,
     "05.3": 13 * 13,  # taps inside per axis: 2 + 3 + 3 + 3 + 2
-    "05.4": torch.tensor([[1.0, 3, 5, 3], [5, 12, 16, 9], [11, 24, 28, 15], [7, 15, 17, 9]]),
+    "05.4": (2, 2, 5 + 6 + 8 + 9),  # the centre cell nearest the bottom right collects w[1:, 1:]
     "05.6": 5 + 5 - 1,
     "05.7": 7 + 9 + 17 + 19,
     "06.1": 14,
@@ -81,7 +81,7 @@ WRONG = {
     "05.1": [(25, 9), (9, 24)],
     "05.2": [480, 36, 95],
     "05.3": [225, 100, 144],  # padding taps counted; the 4x4 of section 5; the interior only
-    "05.4": [torch.ones(4, 4), torch.ones(3, 3)],
+    "05.4": [(3, 3, 28), (1, 1, 12), (2, 2, 45)],  # counted from 1; the top-left centre cell; all of w
     "05.6": [10, 1, 4],  # row and column counted twice; the centre only; the 2x2 of y
     "05.7": [48, 24, 15],  # w[1, 1]; w[0, 0]; stride ignored
     "06.1": [13, 15],
@@ -107,7 +107,8 @@ RIGHT_TOO = [
     ("03.1", torch.tensor(55)),
     ("03.1", 55.0),
     ("03.2", np.int64(18560)),
-    ("05.4", np.array([[1, 3, 5, 3], [5, 12, 16, 9], [11, 24, 28, 15], [7, 15, 17, 9]])),
+    ("05.4", np.array([2, 2, 28])),
+    ("05.4", [2, 2, 28.0]),
     ("06.2", 9),
     ("06.2", Fraction(9)),
     ("07.1", 0.01562),

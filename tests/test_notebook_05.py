@@ -174,3 +174,39 @@ def test_05_5_cases_have_fractions_so_an_integer_matrix_fails():
         return C
 
     assert not check("05.5", integer_matrix).correct and check("05.5", right).correct
+
+
+@pytest.mark.parametrize(("n", "k", "s", "p"), [(7, 3, 2, 0), (8, 3, 2, 1), (9, 2, 3, 0), (10, 4, 3, 2)])
+def test_a_stride_keeps_every_s_th_output_row_and_column_of_the_stride_1_matrix(n, k, s, p):
+    w = torch.randn(k, k)
+    ho1, ho = conv_output_size(n, k, 1, p), conv_output_size(n, k, s, p)
+    kept = conv2d_matrix(w, n, padding=p).reshape(ho1, ho1, n * n)[::s, ::s][:ho, :ho].reshape(-1, n * n)
+    assert torch.equal(kept, conv2d_matrix(w, n, stride=s, padding=p))
+    assert "At stride `s`, `C` keeps every `s`-th output row and column of the stride-1 matrix" in _prose()
+
+
+def test_im2col_copies_each_input_at_most_4_times_here():
+    counts = F.fold(torch.ones(1, 9, 4), (4, 4), kernel_size=3)[0, 0]
+    assert int(counts.max()) == 4 and (counts == 4).nonzero().tolist() == [[1, 1], [1, 2], [2, 1], [2, 2]]
+    assert "(here at most 4 times, for the four centre inputs;" in _prose()
+
+
+def test_overlapping_orthonormal_rows_give_a_right_inverse():
+    h = torch.tensor([1.0, 1.0, 1.0, -1.0], dtype=torch.float64) / 2
+    assert float(h @ h) == 1 and float(h[:2] @ h[2:]) == 0
+    for n in (6, 8, 10):
+        C = conv2d_matrix(torch.outer(h, h), n, stride=2)
+        torch.testing.assert_close(C @ C.T, torch.eye(C.shape[0], dtype=torch.float64))
+        assert ((C != 0).sum(0) > 1).any()  # the windows overlap
+        assert int(torch.linalg.matrix_rank(C.T @ C)) == C.shape[0] < C.shape[1]
+    assert "rows of `C` are orthonormal" in _prose() and "length 1" not in _prose()
+
+
+def test_05_4_largest_entry_worked_out_from_the_windows():
+    # entry (r, c) collects w[r - i, c - j] from every window (i, j) covering it
+    grid = torch.zeros(4, 4)
+    for i, j, u, v in itertools.product(range(2), range(2), range(3), range(3)):
+        grid[i + u, j + v] += W[u, v]
+    assert int(grid.max()) == 28 and grid[2, 2] == W[1:, 1:].sum() and int((grid == 28).sum()) == 1
+    assert check("05.4", (2, 2, 28)).correct and not check("05.4", (1, 1, 12)).correct
+    assert "Without building `C`" in _prose()

@@ -116,11 +116,23 @@ def test_exercise_answers_worked_out_by_other_means():
     assert not check("06.4", (12, 8, 3, 3)).correct and not check("06.4", (8, 3, 3, 3)).correct
     # 06.4 is not the grouped example of section 1
     assert "in_channels=4, out_channels=6, kernel_size=3, groups=2" in _cells()[3].source
-    # 06.6's folded answer: 8 cells with two copies, the centre with four
-    counts = F.conv_transpose2d(torch.ones(1, 1, 2, 2), torch.ones(1, 1, 3, 3), stride=2)[0, 0]
-    assert int((counts == 2).sum()) == 8 and counts[2, 2] == 4 and int((counts > 1).sum()) == 9
+    # 06.6's folded answer: the full sum 7 x 7, shared rows and columns 2 and 4, cropped by padding 1 to
+    # rows and columns 1 and 3 of the 5 x 5 output: 16 cells with more than one copy, four at the crossings
+    full = F.conv_transpose2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 3, 3), stride=2)[0, 0]
+    assert tuple(full.shape) == (7, 7)
+    assert (full[:, 0] > 1).nonzero().flatten().tolist() == [2, 4] == (full[0] > 1).nonzero().flatten().tolist()
+    counts = F.conv_transpose2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 3, 3), stride=2, padding=1)[0, 0]
+    assert torch.equal(counts, full[1:-1, 1:-1]) and tuple(counts.shape) == (5, 5)
+    assert int((counts > 1).sum()) == 16 == 2 * 5 + 2 * 5 - 4
+    assert (counts == 4).nonzero().tolist() == [[1, 1], [1, 3], [3, 1], [3, 3]]
     details = next(c.source for c in _cells() if c.source.startswith("**06.6**"))
-    assert "<details>" in details and "the 8 other cells of row 2 and column 2 receive two copies" in details
+    assert "<details>" in details and "16 cells receive\nmore than one copy" in details
+    assert "the four crossings (1, 1), (1, 3), (3, 1), (3, 3) receive four" in details
+    assert "input size 3, kernel size 3,\nstride 2, padding 1" in details
+    # 06.6 no longer repeats 05.6's setting (input 2 scattered by kernel 3 at stride 2, no padding)
+    assert "input size 2, kernel size 3" not in details
+    # the panel can show the setting
+    scatter_explorer(input_size=3, kernel_size=3, stride=2, padding=1)
 
 
 @pytest.mark.parametrize("key", ["06.1", "06.2", "06.3", "06.4", "06.5"])
@@ -154,3 +166,47 @@ def test_06_5_cases_have_fractions_and_padding_so_shortcuts_fail():
     assert check("06.5", scatter).correct
     assert not check("06.5", lambda x, k, s, p: scatter(x, k, s, p, dtype=torch.long)).correct  # integers
     assert not check("06.5", lambda x, k, s, p: scatter(x, k, s, p, crop=False)).correct  # padding ignored
+
+
+@pytest.mark.parametrize(("k", "s", "p"), [(3, 2, 0), (3, 2, 1), (5, 2, 2), (5, 3, 1), (4, 3, 0), (7, 3, 2),
+                                           (2, 3, 0), (5, 4, 1)])
+def test_phase_view_with_the_kernel_padded_to_a_multiple_of_s(k, s, p):
+    h, wd = 5, 4
+    x = torch.randn(1, 1, h, wd, dtype=torch.float64)
+    w = torch.randn(1, 1, k, k, dtype=torch.float64)
+    padded = F.pad(w, (0, (-k) % s, 0, (-k) % s))  # the notebook's recipe
+    assert padded.shape[-1] % s == 0 and k % s != 0
+    phases = [F.conv_transpose2d(x, padded[..., ry::s, rx::s]) for ry in range(s) for rx in range(s)]
+    assert len({tuple(ph.shape) for ph in phases}) == 1  # equal sizes, so pixel_shuffle can interleave
+    full = F.pixel_shuffle(torch.cat(phases, dim=1), s)[..., :(h - 1) * s + k, :(wd - 1) * s + k]
+    torch.testing.assert_close(full, F.conv_transpose2d(x, w, stride=s))
+    hp, wp = F.conv_transpose2d(x, w, stride=s, padding=p).shape[-2:]
+    torch.testing.assert_close(full[..., p:p + hp, p:p + wp], F.conv_transpose2d(x, w, stride=s, padding=p))
+    prose = "\n".join(c.source for c in _cells() if c.cell_type == "markdown")
+    assert "`F.pad(w, (0, (-k) % s, 0, (-k) % s))`" in prose and "when `s` divides `k`" in prose
+
+
+def test_zero_insertion_figure_case_and_output_padding_rows():
+    # the figure's case: k2 s2 p1 op1, d(k-1) - p = 0 zeros around, output_padding's row and column bottom/right
+    x = torch.arange(4.0).reshape(1, 1, 2, 2)
+    w = torch.arange(1.0, 5.0).reshape(1, 1, 2, 2)
+    assert 1 * (2 - 1) - 1 == 0
+    spread = torch.zeros(1, 1, 3, 3)
+    spread[..., ::2, ::2] = x
+    by_hand = F.conv2d(F.pad(spread, (0, 1, 0, 1)), w.flip(-2, -1).transpose(0, 1))
+    torch.testing.assert_close(by_hand, F.conv_transpose2d(x, w, stride=2, padding=1, output_padding=1))
+    cells = _cells()
+    assert any("zero_insertion_figure(x[0, 0], w[0, 0], stride=2, padding=1, output_padding=1)" in c.source
+               for c in cells)
+    prose = "\n".join(c.source for c in cells if c.cell_type == "markdown")
+    assert "`d(k-1) - p = 0` zeros around, plus\noutput_padding's row and column" in prose
+    # rows that output_padding adds past the full result are empty zeros, whatever the input and kernel
+    out = F.conv_transpose2d(torch.randn(1, 1, 3, 3), torch.randn(1, 1, 2, 2), stride=3, output_padding=2)
+    assert tuple(out.shape[-2:]) == (10, 10) and not out[..., 8:, :].any() and not out[..., :, 8:].any()
+    assert "in rows that output_padding adds past the full result (section 6)" in prose
+    assert "hundreds on every run, thousands in the thorough profile" in prose
+    from hypothesis import settings
+    assert 100 <= settings.get_profile("default").max_examples < 1000
+    assert settings.get_profile("thorough").max_examples >= 1000
+    assert "each phase is constant away from the border" in prose
+    assert "compare it with the Conv2d's weight" not in prose

@@ -55,17 +55,21 @@ def padded_weights() -> int:
 
 @exercise(
     "05.4",
-    "Compute C.T @ y for C = conv2d_matrix(w, 4) with w = torch.arange(1., 10.).reshape(3, 3) and "
-    "y = torch.ones(4); give the result reshaped to 4x4 (a tensor).",
-    "Build C with conv2d_matrix and compute C.T @ y, or think of C.T @ y as a transposed convolution: "
-    "y, seen as a 2x2 image, scatters one copy of w per element. Reshape the 16 values to 4x4.",
-    "Each input position collects the weights of every output window that covers it.",
-    hint2="With y all ones, entry (r, c) of the result is the sum of the kernel weights that land on input "
-    "(r, c), one from each window covering it. A corner is covered by one window, the centre cells by four.",
+    "Take C = conv2d_matrix(w, 4) with w = torch.arange(1., 10.).reshape(3, 3). Without building C: which entry "
+    "of C.T @ torch.ones(4), reshaped to 4x4, is the largest, and what is it? Answer (row, column, value).",
+    "C.T @ y is a transposed convolution: y, seen as a 2x2 image of ones, scatters one copy of w per element, "
+    "and entry (r, c) adds the weights that land on input (r, c), one from each window covering it.",
+    "The four centre cells are covered by all four windows; each collects one 2x2 block of w, the block facing "
+    "the opposite corner of the 4x4 grid. Cell (2, 2) collects w[1:, 1:] = 5 + 6 + 8 + 9 = 28, the largest, "
+    "since the weights grow towards the bottom right.",
+    hint2="Only the four centre cells are covered by all four windows. Write down which four weights of w each "
+    "of them collects (the window starting at (i, j) puts w[r - i, c - j] on (r, c)) and add them.",
 )
-def transpose_times_ones() -> torch.Tensor:
+def transpose_times_ones() -> tuple[int, int, int]:
     w = torch.arange(1.0, 10.0).reshape(3, 3)
-    return F.conv_transpose2d(torch.ones(1, 1, 2, 2), w[None, None])[0, 0]
+    grid = F.conv_transpose2d(torch.ones(1, 1, 2, 2), w[None, None])[0, 0]
+    row, col = divmod(int(grid.argmax()), 4)
+    return row, col, int(grid[row, col])
 
 
 def _kernel_and_length(g: torch.Generator) -> tuple[torch.Tensor, int]:
