@@ -35,9 +35,9 @@ RIGHT = {
     "03.4": (2, 5, 8, 9),
     "04.1": 1 + 2 * (1 + 2 + 4 + 8),
     "04.2": 64 - sum(2 * d - 2 for d in (1, 2, 4, 8)),
-    "04.3": 9 * 9,
+    "04.3": 11 * 11,  # even offsets 0, 2, ..., 20 along each axis
     "04.4": 21 * 21 - 19 * 19,
-    "04.6": 19 - 4,  # offsets 3, 7, 11 and 15 of the 19 are never reached
+    "04.6": (19 - 4) ** 2,  # offsets 3, 7, 11 and 15 of the 19 are never reached, along each axis
     "05.1": (9, 25),
     "05.2": 4 * 4 * 2 * 3,
     "05.3": 13 * 13,  # taps inside per axis: 2 + 3 + 3 + 3 + 2
@@ -50,7 +50,7 @@ RIGHT = {
     "06.4": (12, 8 // 4, 3, 3),  # ConvTranspose2d(12, 8, 3, groups=4): the Conv2d(8, 12, 3, groups=4) weight
     "07.1": 0.015625,
     "07.2": (24, 12, 6),
-    "07.3": 0.5625,
+    "07.3": 0.6875,
     "07.4": (4, 9),
     "07.6": (0.75 * 0.75) ** 2,
     "08.1": (352, 512),
@@ -75,9 +75,9 @@ WRONG = {
     "03.4": [(8, 9), (2, 5), (2, 5, 8), (9, 8, 5, 2), (2, 5, 8, 9, 10)],  # the end only; the inner ones only
     "04.1": [9, 32],
     "04.2": [64, 34, 53],  # padding taken to keep the size; padding forgotten; the loss on one side only
-    "04.3": [289, 49, 80],  # the whole field; dilation (2, 2, 2) of the notebook
+    "04.3": [441, 11, 49],  # the whole field; one axis; dilation (2, 2, 2) of the notebook
     "04.4": [0, 2, 361],  # no common factor taken for no holes; one axis; the pixels reached
-    "04.6": [19, 225, 9],  # the whole field (no holes, as at stride 1); the 2D count; the first layer's taps only
+    "04.6": [361, 15, 19 * 19 - 4 * 4],  # the whole field (no holes, as at stride 1); one axis; 4 x 4 holes
     "05.1": [(25, 9), (9, 24)],
     "05.2": [480, 36, 95],
     "05.3": [225, 100, 144],  # padding taps counted; the 4x4 of section 5; the interior only
@@ -90,7 +90,7 @@ WRONG = {
     "06.4": [(12, 8, 3, 3), (8, 3, 3, 3), (8, 12 // 4, 3, 3)],  # groups forgotten; Conv2d(12, 8)'s weight
     "07.1": [0.125, 0.01564, 0.01561],
     "07.2": [(12, 12, 0), (24, 12, 3)],
-    "07.3": [0.75, 0.5626, 0.5624],
+    "07.3": [0.5625, 0.8125, 0.6876, 0.6874],  # row 0; tap 6 for tap 5
     "07.4": [(1, 4), (4, 8)],
     "07.6": [0.5625, 0.390625, 0.75],  # one axis only; one x4 layer (k8 s4 p2); the first layer's edge
     "08.1": [(330, 500), (352, 511)],
@@ -114,7 +114,7 @@ RIGHT_TOO = [
     ("07.1", 0.01562),
     ("07.1", 0.01563),
     ("07.1", Fraction(1, 64)),
-    ("07.3", np.float32(0.5625)),
+    ("07.3", np.float32(0.6875)),
     ("08.2", 0.5),
     ("08.3", np.array([1806357, 86016])),
 ]

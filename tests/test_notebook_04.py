@@ -176,7 +176,9 @@ def test_exercise_6_stride_then_dilation():
     x = torch.randn(1, 1, 19, requires_grad=True)
     net(x)[0, 0, 0].backward()
     assert int((x.grad != 0).sum()) == 15
-    assert check("04.6", 15).correct and not check("04.6", 19).correct and not check("04.6", 16).correct
+    assert check("04.6", 15 * 15).correct and check("04.6", 225).correct
+    assert not check("04.6", 15).correct and not check("04.6", 361).correct and not check("04.6", 19).correct
+    assert "19 x 19" in _load("04.6").question and "square" in _load("04.6").hint2
     # the notebook's own "stride 2, then dilation 2" stack has no holes: the exercise is a new case
     assert holes(3, (1, 2 * 2, 1 * 2)) == 0
 
@@ -189,3 +191,40 @@ def test_every_exercise_has_two_hints_that_do_not_give_the_answer(key):
         answer = item.solution()
         for hint in (item.hint, item.hint2):
             assert not re.search(rf"(?<![\d.]){re.escape(str(answer))}(?![\d.])", hint), (key, hint)
+
+
+def test_exercise_3_dilations_2_4_4_and_answers_not_printed_earlier():
+    steps = (2, 4, 4)
+    reached = offsets(3, steps)
+    assert max(reached) + 1 == 21 and reached == set(range(0, 21, 2)) and len(reached) == 11
+    assert offsets(3, (1, 2, 2)) == set(range(11))  # halved, (1, 2, 2) fill their field
+    assert 2 <= 1 + 2 * 1 and 2 <= 1 + 2 * 3
+    assert int((coverage_map([(3, 1, d) for d in steps]) > 0).sum()) == 121 == 11 * 11
+    assert coverage_map([(3, 1, d) for d in steps]).numel() == 441 == 21 * 21
+    assert check("04.3", 121).correct and not check("04.3", 81).correct and not check("04.3", 441).correct
+    assert "dilations 2, 4 and 4" in _load("04.3").question
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    first = next(i for i, c in enumerate(nb.cells) if "**04.1**" in c.source)
+    shown = "\n".join(c.source + "".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", ""))
+                                         for o in c.get("outputs", [])) for c in nb.cells[: first + 1])
+    for number in ("121", "441", "225"):
+        assert not re.search(rf"(?<![\d.,]){number}(?![\d])", shown), number
+    assert "**04.3** Three 3x3 layers with dilations 2, 4 and 4" in markdown()
+
+
+def test_wording_of_the_second_reading():
+    text = markdown()
+    assert "Read it as 1 + ((k - 1) x sum), not\n(1 + (k - 1)) x sum = k x sum." in text
+    assert "keeps the same 3 x 3 weights (9 C^2 for C channels)" in text
+    assert "adds only one 3 x 3 kernel of weights" not in text
+    assert "the bright frame is zero padding" in text
+    assert "1,500 random stacks of strides, dilations and kernel shapes" in text
+    explanation = _load("04.1").explanation
+    assert "it about doubles (3, 7, 15, 31) while each layer keeps its 9" in explanation
+    assert [receptive_field([(3, 1, d) for d in (1, 2, 4, 8)[:i]]) for i in range(1, 5)] == [3, 7, 15, 31]
+    # the zero-padding frame of the dilation-4 edge map is 4 pixels deep: border pixels read the padding
+    edge = torch.full((1, 1, 3, 3), -1.0)
+    edge[0, 0, 1, 1] = 8.0
+    ones = torch.ones(1, 1, 20, 20)
+    out = torch.nn.functional.conv2d(ones, edge, padding=4, dilation=4)[0, 0]
+    assert (out[4:-4, 4:-4] == 0).all() and (out[:4] > 0).all() and (out[:, :4] > 0).all()

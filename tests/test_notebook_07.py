@@ -13,7 +13,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from course_utils import bilinear_kernel, bilinear_upsampler, check, overlap_count
+from course_utils import (
+    bilinear_kernel,
+    bilinear_upsampler,
+    check,
+    conv_transpose_output_size,
+    overlap_count,
+)
 from course_utils.exercises import _load
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "07_bilinear_upsampling.ipynb"
@@ -146,3 +152,60 @@ def test_every_exercise_has_two_hints_that_do_not_give_the_answer(key):
         for hint in (item.hint, item.hint2):
             for form in forms:
                 assert not re.search(rf"(?<![\d.]){re.escape(form)}(?![\d])", hint), (key, hint)
+
+
+@pytest.mark.parametrize("f", [2, 3, 4, 5, 6])
+@pytest.mark.parametrize("n", [2, 3, 4, 7])
+def test_align_corners_true_with_n_minus_1_times_f_plus_1_outputs_is_a_transposed_convolution(f, n):
+    x = torch.rand(1, 1, n, n, dtype=torch.float64)
+    by_tconv = F.conv_transpose2d(x, bilinear_kernel(1, 1, 2 * f - 1).double(), stride=f, padding=f - 1)
+    size = (n - 1) * f + 1
+    target = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=True)
+    torch.testing.assert_close(by_tconv, target)  # border included
+    steps = F.interpolate(torch.arange(float(n), dtype=torch.float64)[None, None], size=size, mode="linear",
+                          align_corners=True)[0, 0].diff()
+    torch.testing.assert_close(steps, torch.full((size - 1,), 1 / f, dtype=torch.float64))
+
+
+def test_align_corners_claims_are_limited_to_scale_factor():
+    text = " ".join(markdown().split())  # line breaks as spaces
+    assert "and why no transposed convolution computes it." not in text
+    assert text.count("at `scale_factor=f`") == 3  # the goals, section 5 and the summary
+    assert "kernel `2f - 1`, stride `f`, padding `f - 1` computes it exactly" in text
+    assert "513 = 16 x 32 + 1" in text and 513 == 16 * 32 + 1 == conv_transpose_output_size(17, 63, 32, 31)
+    x4 = torch.rand(1, 1, 4, 4)
+    by_tconv = F.conv_transpose2d(x4, bilinear_kernel(1, 1, 3), stride=2, padding=1)
+    torch.testing.assert_close(by_tconv, F.interpolate(x4, size=(7, 7), mode="bilinear", align_corners=True))
+    # at scale_factor=2 the same kernel gives the wrong size, and the step is not 1/2
+    assert conv_transpose_output_size(4, 3, 2, 1) == 7 != 8
+
+
+def test_two_stacked_k3_s2_layers_copies_and_response():
+    assert overlap_count(3, 2, input_size=3, layers=2).unique().tolist() == [1, 2, 3, 4, 6, 9]  # 1 to 9 copies
+    ones3 = torch.ones(1, 1, 3)
+    response = F.conv_transpose1d(F.conv_transpose1d(torch.ones(1, 1, 1), ones3, stride=2), ones3, stride=2)
+    assert response[0, 0].tolist() == [1, 1, 2, 1, 2, 1, 1]  # 7 taps
+    text = markdown()
+    assert "(1 to 9 copies)" in text and "a 7-tap kernel" in text
+    assert "about x4\n(8 -> 32; 35 for the unpadded k3 s2)" in text
+
+
+def test_exercise_3_is_row_1_and_not_printed_earlier():
+    with torch.no_grad():
+        out = bilinear_upsampler(1, 8)(torch.ones(1, 1, 6, 6))
+    assert out[0, 0, 1, 24].item() == 0.6875 == 1 - abs(5 - 7.5) / 8
+    assert out[0, 0, 0, 24].item() == 0.5625  # the old question, printed in section 2
+    assert check("07.3", 0.6875).correct and not check("07.3", 0.5625).correct
+    assert "row 1, column 24" in _load("07.3").question
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    before = [c for c in nb.cells[: next(i for i, c in enumerate(nb.cells) if "**07.3**" in c.source)]]
+    shown = "\n".join(c.source + "".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", ""))
+                                         for o in c.get("outputs", [])) for c in before)
+    assert "0.6875" not in shown and "11/16" not in shown
+
+
+def test_resize_then_convolve_credits_nearest_and_bilinear_correctly():
+    text = markdown()
+    assert "resize (bilinearly or to the nearest pixel)" not in text
+    assert "best results with nearest-neighbour resizing" in text
+    assert "only a bilinear resize removes every fixed pattern by construction" in text

@@ -39,7 +39,8 @@ def reached_by_autograd(kernel_sizes: Sequence[int], strides: Sequence[int],
           hint="Section 3's formula: with every stride 1, what is the jump at every layer?",
           hint2="With stride 1 each layer widens the window by its dilated span minus one, d(k - 1); the first "
                 "layer alone sees 3 pixels. Add the widenings of the other three.",
-          explanation="1 + 2 * (1 + 2 + 4 + 8) = 31: it doubles with every layer, with no extra weights.")
+          explanation="1 + 2 * (1 + 2 + 4 + 8) = 31: it about doubles (3, 7, 15, 31) while each layer keeps its 9 "
+                      "weights.")
 def _field_of_doubling_dilations() -> int:
     return receptive_field([(3, 1, d) for d in (1, 2, 4, 8)])
 
@@ -61,15 +62,16 @@ def _size_with_padding_left_at_one() -> int:
     return size
 
 
-@exercise("04.3", "Three 3x3 layers with dilations 2, 2 and 4: how many pixels of the receptive field reach "
+@exercise("04.3", "Three 3x3 layers with dilations 2, 4 and 4: how many pixels of the receptive field reach "
           "one output unit (have a non-zero gradient)?",
           hint="Work along one axis first: which offsets can a sum of one tap step per layer make? Then go to 2D.",
-          hint2="Every step here is even, so only even offsets are reached; count which even offsets from 0 to "
-                "the end of the field a sum makes. The 2D map is the outer product of two such rows.",
-          explanation="9 offsets per axis (0, 2, ..., 16), so 9 * 9 = 81 of the 17 * 17 = 289 pixels: every "
-                      "dilation is even, so the odd offsets are never reached.")
+          hint2="Every step here is even, so only even offsets are reached. Halve the dilations: do the halved "
+                "ones fill their own field (section 4's rule)? The 2D map is the outer product of two such rows.",
+          explanation="Every dilation is even; halved, (1, 2, 2) fill their field by section 4's rule (2 <= 1 + 2 x 1, "
+                      "2 <= 1 + 2 x 3), so every even offset 0, 2, ..., 20 is reached: 11 per axis, so 11 * 11 = 121 "
+                      "of the 21 * 21 = 441 pixels. The odd offsets are never reached.")
 def _pixels_reached() -> int:
-    return int((coverage_map([(3, 1, 2), (3, 1, 2), (3, 1, 4)]) > 0).sum())
+    return int((coverage_map([(3, 1, 2), (3, 1, 4), (3, 1, 4)]) > 0).sum())
 
 
 @exercise("04.4", "Three 3x3 layers with dilations 1, 4 and 5 have no common factor greater than 1. How many "
@@ -112,15 +114,14 @@ def _receptive_field_reference() -> Callable[[tuple[int, ...], tuple[int, ...], 
     return receptive_field_of
 
 
-@exercise("04.6", "A 3x3 layer with stride 2 is followed by two 3x3 layers with dilation 2 and stride 1. Along "
-                  "one axis its receptive field is 19 pixels wide: how many of those 19 pixels reach one output "
-                  "unit?",
+@exercise("04.6", "A 3x3 layer with stride 2 is followed by two 3x3 layers with dilation 2 and stride 1. Its "
+                  "receptive field is 19 x 19 pixels: how many of those 19 x 19 pixels reach one output unit?",
           hint="After a stride-2 layer, how many input pixels apart are the taps of a dilation-2 layer?",
           hint2="Along one axis each layer adds a step of d x jump input pixels, 0, 1 or 2 times: list the "
-                "three step sizes, then which offsets from 0 to 18 the sums reach. Section 4's rule works on "
-                "those steps.",
+                "three step sizes, then which offsets from 0 to 18 the sums reach, then square it. Section 4's "
+                "rule works on those steps.",
           explanation="The steps are 1, 2 x 2 = 4 and 2 x 2 = 4: offsets {0, 1, 2} + {0, 4, 8, 12, 16} miss 3, 7, "
-                      "11 and 15, so 15 of 19 pixels per axis. Sorted, 4 > 1 + 2 x 1: a dilation that fills its "
-                      "holes at stride 1 leaves them after a stride.")
+                      "11 and 15, so 15 of 19 pixels per axis and 15 x 15 = 225 of the 19 x 19 = 361 in 2D. Sorted, "
+                      "4 > 1 + 2 x 1: a dilation that fills its holes at stride 1 leaves them after a stride.")
 def _stride_then_dilation_reached() -> int:
-    return int(reached_by_autograd((3, 3, 3), (2, 1, 1), (1, 2, 2)).sum())
+    return int(reached_by_autograd((3, 3, 3), (2, 1, 1), (1, 2, 2)).sum()) ** 2  # the 2D map is an outer product

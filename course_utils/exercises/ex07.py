@@ -37,16 +37,17 @@ def _factor_twelve() -> tuple[int, int, int]:
 
 
 @exercise("07.3", "The x8 layer (k16 s8 p4, bilinear) upsamples a 6 x 6 input of ones: what is the output "
-                  "at row 0, column 24?",
-          hint="Rows and columns are separate: the value is a row factor times a column factor. Row 0 is on the "
-               "border, column 24 far inside.",
-          hint2="Row 0: padding 4 crops the first 4 rows of the full output; which input rows reach what is left, "
-                "and with which tap of the 16-tap tent (factor 8)? Column 24: what do the taps that reach an "
-                "interior pixel add up to?",
-          explanation="1 - |4 - 7.5| / 8 = 0.5625, times 1 from the columns.")
+                  "at row 1, column 24?",
+          hint="Rows and columns are separate: the value is a row factor times a column factor. Row 1 is in the "
+               "border ring, column 24 far inside.",
+          hint2="Row 1: padding 4 crops the first 4 rows of the full output, so it is row 5 of the full output; "
+                "which input rows reach it, and with which tap of the 16-tap tent (factor 8)? Column 24: what do "
+                "the taps that reach an interior pixel add up to?",
+          explanation="Only input row 0 reaches full row 5, with tap 5: 1 - |5 - 7.5| / 8 = 0.6875, times 1 from the "
+                      "columns.")
 def _x8_border() -> float:
     with torch.no_grad():
-        return _upsampler(1, 8)(torch.ones(1, 1, 6, 6))[0, 0, 0, 24].item()
+        return _upsampler(1, 8)(torch.ones(1, 1, 6, 6))[0, 0, 1, 24].item()
 
 
 @exercise("07.4", "A strided convolution nn.Conv2d(1, 1, kernel_size=5, stride=2) with every weight 1 runs on a "
