@@ -48,7 +48,14 @@ def test_01_randn_on_the_cpu_is_bounded_by_its_24_bit_uniforms():
     outputs, prose = _outputs(), _prose()
     assert "largest |torch.randn| value on the CPU: 5.77" in outputs and "P(|Z| > 5.77) for N(0, 1): 8.0e-09" in outputs
     assert "which are finite, so the values it can actually return are bounded" not in prose
-    assert "pairs of uniform numbers $u, v$ with 24 random bits each" in prose and "about 5.77" in prose
+    flat = " ".join(prose.split())
+    assert "pairs of uniform numbers $u, v$ with 24 random bits each" in flat and "about 5.77" in flat
+    # the bound is float32's: a float64 tensor comes from 53-bit uniforms and goes past it
+    torch.manual_seed(0)
+    assert torch.randn(10_000_000, dtype=torch.float64).abs().max() > bound
+    assert f"{math.sqrt(-2 * math.log(2**-53)):.2f}" == "8.57"
+    assert "contiguous float32 tensor (the default dtype) of 16 values or more" in flat
+    assert "can reach about 8.57" in flat
 
 
 def test_01_tails_beyond_three():

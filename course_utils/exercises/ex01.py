@@ -107,7 +107,7 @@ def _straddling_bar_height() -> float:
 @exercise("01.8", "He's initialisation for ReLU networks draws weights with variance 2 / fan_in. Which bound b makes "
                   "U(-b, b) do that for nn.Conv2d(128, 64, 3)? (4 significant digits)",
           hint="Two steps: the fan-in of this layer, then the b whose uniform has that variance.",
-          hint2="fan_in = in_channels / groups x kH x kW, and U(-b, b) has variance b**2 / 3 (exercise 01.1).",
+          hint2="fan_in = in_channels / groups x kH x kW, and U(-b, b) has variance b**2 / 3 (section 5, 'What the default start does').",
           explanation="fan_in = 128 x 9 = 1152; b**2 / 3 = 2 / 1152 gives b = sqrt(6 / 1152) = 0.07217, what "
                       "nn.init.kaiming_uniform_(weight, nonlinearity='relu') uses: sqrt(6) times the default's "
                       "1 / sqrt(fan_in).")
