@@ -74,7 +74,7 @@ def test_what_each_seeds_map_copies_of_the_brightness():
         nn.init.xavier_normal_(layer.weight)
         with torch.no_grad():
             fm = layer(photo[None])[0, 0]
-        found[seed] = (round(float(layer.weight.sum()), 2),
+        found[seed] = (round(float(layer.weight.detach().sum()), 2),
                        round(float(torch.corrcoef(torch.stack([fm.flatten(), grey.flatten()]))[0, 1]), 2))
     assert found == {1: (-0.17, -0.65), 2: (0.77, 0.82), 3: (-0.09, -0.28)}
     # the rule: the sign of the total sum is the sign of the correlation, and the smallest total copies least
