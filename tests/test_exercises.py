@@ -24,8 +24,8 @@ NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 RIGHT = {
     "02.1": (1, 8, 14, 110, 110),
     "02.2": 16 * 3 * 5 * 5 + 16,
-    "02.3": (4, 2, 7),
-    "02.4": 21 * 2048 + 21,
+    "02.3": (8, 1, 3, 5, 5),
+    "02.4": (21 * 2048 + 21, 21 * 2048 * 16 * 24),
     "02.6": (2 * 3 * 3, 2 * 3 * 3, 1),
     "02.7": (3 * 32 * 32) * (8 * 28 * 28) / (8 * 3 * 5 * 5),
     "02.8": 6,
@@ -64,8 +64,8 @@ RIGHT = {
 WRONG = {
     "02.1": [(1, 8, 16, 112, 112), (1, 8, 14, 110, 111)],
     "02.2": [1200, 1217, 1216.5],
-    "02.3": [(2, 4, 7), (4, 2, 6)],
-    "02.4": [21 * 2048, 21 * 512 + 21, 43030],  # no biases; the 512-channel layer of the notebook
+    "02.3": [(8, 1, 5, 5), (1, 8, 3, 5, 5), (8, 3, 5, 5, 1)],  # a Conv2d's; in and out swapped; axes in the wrong place
+    "02.4": [(21 * 2048 + 21, 21 * 2048), (43029 * 384, 21 * 2048 * 384), (21 * 2048, 21 * 2048 * 384)],
     "02.6": [(9, 9, 1), (18, 18, 2), (18, 9, 1), (9, 18, 1)],  # one channel; a map per channel; one slice
     "02.7": [(3 * 32 * 32) * (8 * 32 * 32) / 600, 3072 * 6272, 600 / 19267584],  # output not shrunk; a count; upside down
     "02.8": [8, 10, 5],  # every output; every input; one window too few
@@ -102,7 +102,7 @@ WRONG = {
 # Right answers in other forms: rounded decimals, integral floats, NumPy, tensors, lists.
 RIGHT_TOO = [
     ("02.1", torch.Size([1, 8, 14, 110, 110])),
-    ("02.3", [4, 2, 7]),
+    ("02.3", [8, 1, 3, 5, 5]),
     ("02.6", [18, 18, 1]),
     ("03.1", torch.tensor(55)),
     ("03.1", 55.0),

@@ -204,3 +204,17 @@ def test_03_predict_then_check_answer_stays_folded():
     cells = _cells()
     i = next(j for j, c in enumerate(cells) if "**Predict, then check.**" in c.source)
     assert cells[i + 1].cell_type == "code" and cells[i + 2].source.startswith("<details>")
+
+
+def test_03_the_signature_shown_is_pytorchs_and_the_table_has_every_argument():
+    import inspect
+    import re
+
+    block = next(c.source for c in _cells() if c.cell_type == "markdown" and c.source.startswith("## 1. The signature"))
+    shown = " ".join(re.search(r"nn\.Conv2d\((.*?)\)\n```", block, re.S).group(1).split())
+    params = [p for p in inspect.signature(nn.Conv2d.__init__).parameters.values() if p.name != "self"]
+    expected = ", ".join(p.name if p.default is inspect.Parameter.empty else f"{p.name}={p.default!r}"
+                         for p in params).replace("'zeros'", '"zeros"')
+    assert shown == expected
+    table = {m.group(1) for m in re.finditer(r"^\| `(\w+)`", block, re.M)} | set(re.findall(r"`(\w+)`, `(\w+)`", block)[0])
+    assert {p.name for p in params} <= table

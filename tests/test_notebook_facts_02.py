@@ -162,9 +162,10 @@ def test_one_by_one_keeps_h_and_w_with_stride_1_and_no_padding():
 def test_02_exercise_answers_are_not_printed_before_the_exercises():
     from course_utils import check
 
-    assert check("02.4", 21 * 2048 + 21) and check("02.6", (18, 18, 1))
+    assert check("02.4", (21 * 2048 + 21, 21 * 2048 * 16 * 24)) and check("02.6", (18, 18, 1))
     prose, outputs = _text()
     assert "43029" not in outputs and "43029" not in prose and "43,029" not in prose
+    assert "16515072" not in outputs and "16,515,072" not in prose and "(8, 1, 3, 5, 5)" not in outputs
     assert "(18, 18, 1)" not in outputs and "(18, 18, 1)" not in prose
     assert "Look at the Conv1d line" not in outputs  # the hint names the rule, not the line holding the answer
     assert "Suppose a segmentation head maps the 2048 feature channels" in prose  # a hypothetical head

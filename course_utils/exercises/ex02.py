@@ -29,23 +29,33 @@ def _conv2d_parameters() -> int:
     return sum(p.numel() for p in nn.Conv2d(3, 16, 5).parameters())
 
 
-@exercise("02.3", "nn.Conv1d(2, 4, kernel_size=7) for stereo audio: what is the shape of its weight?",
+@exercise("02.3", "nn.Conv3d(1, 8, kernel_size=(3, 5, 5)) for a grey-scale CT volume: what is the shape of its weight?",
           hint="Compare with nn.Conv2d's weight (out, in, kH, kW): which part depends on how many axes slide?",
-          hint2="A weight is (out_channels, in_channels, then one kernel size per sliding axis); "
-                "a Conv1d slides along one axis.",
-          explanation="(4, 2, 7): each of the 4 filters covers both channels and 7 time steps.")
-def _conv1d_weight_shape() -> tuple[int, ...]:
-    return tuple(nn.Conv1d(2, 4, kernel_size=7).weight.shape)
+          hint2="A weight is (out_channels, in_channels, then one kernel size per sliding axis); a Conv3d slides "
+                "along three axes, and a tuple kernel_size gives each its own size.",
+          explanation="(8, 1, 3, 5, 5): 8 filters, each spanning the one input channel and a 3 x 5 x 5 block of "
+                      "depth, height and width.")
+def _conv3d_weight_shape() -> tuple[int, ...]:
+    return tuple(nn.Conv3d(1, 8, kernel_size=(3, 5, 5), device="meta").weight.shape)
 
 
 @exercise("02.4", "Suppose a segmentation head maps the 2048 feature channels of a ResNet-50 backbone straight "
-          "to 21 classes with nn.Conv2d(2048, 21, kernel_size=1). How many parameters does it have?",
-          hint="Does the number of parameters depend on the image's height and width?",
+          "to 21 classes with nn.Conv2d(2048, 21, kernel_size=1). For a 512 x 768 image the backbone's grid is "
+          "16 x 24. How many parameters does the head have, and how many multiplications does it do on that "
+          "grid? As a tuple (parameters, multiplications).",
+          hint="Do the parameters depend on the grid's height and width? Do the multiplications?",
           hint2="A 1x1 convolution is a linear layer from the input channels to the output channels, applied at "
-                "every pixel: count its weight matrix, then add the biases.",
-          explanation="21 * 2048 = 43008 weights + 21 biases = 43029, whatever the height and width.")
-def _one_by_one_parameters() -> int:
-    return sum(p.numel() for p in nn.Conv2d(2048, 21, kernel_size=1).parameters())
+                "every pixel: its weight matrix is used once per grid position.",
+          explanation="(43029, 16515072): 21 * 2048 = 43008 weights + 21 biases, whatever the image size; "
+                      "21 * 2048 multiplications at each of the 16 * 24 = 384 positions. The parameters stay, the "
+                      "compute grows with the image.")
+def _one_by_one_cost() -> tuple[int, int]:
+    head = nn.Conv2d(2048, 21, kernel_size=1, device="meta")
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with FlopCounterMode(display=False) as counter:
+        head(torch.zeros(1, 2048, 16, 24, device="meta"))
+    return sum(p.numel() for p in head.parameters()), counter.get_total_flops() // 2  # a multiply-add is 2 flops
 
 
 def _signal_and_kernel(g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
