@@ -255,20 +255,18 @@ def _unread(size: int, p: int, k: int, s: int, d: int, out: int, line: str) -> s
         return ""
     inputs = [t - p for t in unread if p <= t < p + size]
     padding = len(unread) - len(inputs)
-    plural = {1: line}
-    if unread == list(range(total - len(unread), total)):  # only at the end, after the last window
-        parts = []
-        if inputs:
-            parts.append(f"{len(inputs)} input {plural.get(len(inputs), line + 's')}")
-        if padding:
-            parts.append(f"{padding} padding {plural.get(padding, line + 's')}")
-        return f"   (the last {' and '.join(parts)} never read)"
+
+    def lines(n: int) -> str:
+        return line if n == 1 else line + "s"
+
+    at_end = unread == list(range(total - len(unread), total))  # only after the last window
     parts = []
-    if inputs:
-        parts.append(f"input {plural.get(len(inputs), line + 's')} {', '.join(map(str, inputs))}")
+    if inputs:  # at the end counted ("the last 2 input rows"), inside named ("input rows 2, 5, 6")
+        parts.append(f"{len(inputs)} input {lines(len(inputs))}" if at_end else
+                     f"input {lines(len(inputs))} {', '.join(map(str, inputs))}")
     if padding:
-        parts.append(f"{padding} padding {plural.get(padding, line + 's')}")
-    return f"   (never read: {' and '.join(parts)})"
+        parts.append(f"{padding} padding {lines(padding)}")
+    return f"   (the last {' and '.join(parts)} never read)" if at_end else f"   (never read: {' and '.join(parts)})"
 
 
 def _term(value: float) -> str:
