@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import math
 import re
-from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 import torch
+from _notebooks import cells, outputs, prose
 from torch import nn
 
 from course_utils import check
@@ -19,20 +18,17 @@ from course_utils.distributions import _histogram, sample
 from course_utils.exercises import _load
 from course_utils.exercises._code import CASE_SEED
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "01_rand_vs_randn.ipynb"
-
 
 def _cells():
-    return nbformat.read(NOTEBOOK, as_version=4).cells
+    return cells("01")
 
 
 def _prose() -> str:
-    return " ".join("\n".join(c.source for c in _cells() if c.cell_type == "markdown").split())
+    return prose("01")
 
 
 def _outputs() -> str:
-    return "\n".join(o.get("text", "") + o.get("data", {}).get("text/plain", "")
-                     for c in _cells() for o in c.get("outputs", []))
+    return outputs("01")
 
 
 def test_01_randn_on_the_cpu_is_bounded_by_its_24_bit_uniforms():

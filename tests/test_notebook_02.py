@@ -3,21 +3,16 @@ sharing, translation equivariance, several output channels, what the seeds' maps
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import nbformat
 import torch
 import torch.nn.functional as F
+from _notebooks import prose
 from torch import nn
 
 from course_utils import load_image, set_seed, to_tensor
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "02_convolution_dimensions.ipynb"
-
 
 def _prose() -> str:
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    return " ".join(" ".join(c.source.split()) for c in nb.cells if c.cell_type == "markdown")
+    return prose("02")
 
 
 def test_weight_sharing_counts():

@@ -7,31 +7,27 @@ from __future__ import annotations
 import math
 import re
 import warnings
-from pathlib import Path
 
-import nbformat
 import torch
 import torch.nn.functional as F
+from _notebooks import cells, outputs, prose
 from torch import nn
 
 from course_utils import check
 from course_utils.exercises import _load
 from course_utils.exercises._code import CASE_SEED
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "03_conv2d_parameters.ipynb"
-
 
 def _cells():
-    return nbformat.read(NOTEBOOK, as_version=4).cells
+    return cells("03")
 
 
 def _prose() -> str:
-    return " ".join("\n".join(c.source for c in _cells() if c.cell_type == "markdown").split())
+    return prose("03")
 
 
 def _outputs() -> str:
-    return "\n".join(o.get("text", "") + o.get("data", {}).get("text/plain", "")
-                     for c in _cells() for o in c.get("outputs", []))
+    return outputs("03")
 
 
 def _never_read(n: int, k: int, s: int, p: int = 0, d: int = 1) -> list[int]:

@@ -15,6 +15,7 @@ import nbformat
 import pytest
 import torch
 import torch.nn.functional as F
+from _notebooks import prose
 
 from course_utils import check, conv2d_matrix, conv_matrix_figure, conv_output_size
 from course_utils.exercises import _load
@@ -25,7 +26,7 @@ W = torch.arange(1.0, 10.0).reshape(3, 3)
 
 
 def _prose() -> str:
-    return "\n".join(c.source for c in nbformat.read(NOTEBOOK, as_version=4).cells if c.cell_type == "markdown")
+    return prose("05", lines=True)
 
 
 @pytest.mark.parametrize(("size", "kernel", "padding"), [((4, 4), (3, 3), 0), ((6, 5), (3, 2), 1),

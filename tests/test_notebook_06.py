@@ -9,23 +9,20 @@ from __future__ import annotations
 
 import itertools
 import re
-from pathlib import Path
 
-import nbformat
 import pytest
 import torch
 import torch.nn.functional as F
+from _notebooks import cells
 from torch import nn
 
 from course_utils import check, scatter_explorer, scatter_figure
 from course_utils.exercises import _load
 from course_utils.exercises._code import CASE_SEED
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "06_transposed_conv_step_by_step.ipynb"
-
 
 def _cells() -> list:
-    return nbformat.read(NOTEBOOK, as_version=4).cells
+    return cells("06")
 
 
 def _empty(n: int, k: int, s: int, d: int) -> list[int]:

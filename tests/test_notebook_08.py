@@ -7,17 +7,15 @@ import re
 from math import comb
 from pathlib import Path
 
-import nbformat
 import torch
+from _notebooks import prose
 from torch import nn
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "08_fcn_segmentation.ipynb"
 
 
 def _prose() -> str:
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    return " ".join(" ".join(c.source.split()) for c in nb.cells if c.cell_type == "markdown")
+    return prose("08")
 
 
 def _table() -> dict[str, dict[str, tuple[float, float, float]]]:
